@@ -163,6 +163,16 @@ impl<T> From<ConditionalResult<T>> for Result<T, ConditionalError> {
 }
 
 /// Why a [`ConditionalResult`] was not a success, as an error type.
+///
+/// ```
+/// use scim_version::{ConditionalError, ConditionalResult};
+///
+/// fn delete() -> Result<(), ConditionalError> {
+///     ConditionalResult::<()>::NotFound.into_result()?;
+///     Ok(())
+/// }
+/// assert_eq!(delete().unwrap_err().to_string(), "the resource does not exist");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConditionalError {
     /// The resource is at another version.

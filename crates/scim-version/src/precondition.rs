@@ -10,6 +10,16 @@ use crate::{ScimVersion, VersionError};
 /// (see [`ScimVersion`]), so under strong comparison no SCIM `If-Match` could ever
 /// succeed; this toolkit therefore uses [`Weak`](Self::Weak) by default, a documented
 /// deviation that a server can switch back with [`Strong`](Self::Strong).
+///
+/// ```
+/// use scim_version::{Comparison, ScimVersion};
+///
+/// let server = ScimVersion::from_hash("7")?; // weak, like every SCIM version
+/// let client = ScimVersion::parse_http_header(r#""7""#)?;
+/// assert!(Comparison::Weak.compare(&client, &server));
+/// assert!(!Comparison::Strong.compare(&client, &server));
+/// # Ok::<(), scim_version::VersionError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Comparison {
     /// Opaque tags equal, weak or not. The default.
@@ -103,6 +113,15 @@ impl Precondition {
 
     /// Whether `current` is named by this precondition under `comparison`: `*` names
     /// every version, a list names the versions any of its tags compares equal to.
+    ///
+    /// ```
+    /// use scim_version::{Comparison, Precondition, ScimVersion};
+    ///
+    /// let list = Precondition::parse(r#""a", "b""#)?;
+    /// assert!(list.names(&ScimVersion::from_hash("b")?, Comparison::Weak));
+    /// assert!(!list.names(&ScimVersion::from_hash("c")?, Comparison::Weak));
+    /// # Ok::<(), scim_version::VersionError>(())
+    /// ```
     pub fn names(&self, current: &ScimVersion, comparison: Comparison) -> bool {
         match self {
             Self::Any => true,
