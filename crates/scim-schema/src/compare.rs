@@ -5,12 +5,15 @@ use std::cmp::Ordering;
 
 use serde_json::{Number, Value};
 
-use crate::model::{AttributeDefinition, AttributeType};
 use crate::DateTime;
+use crate::model::{AttributeDefinition, AttributeType};
 
 /// The type to compare a value as: the attribute's, or the JSON value's own when the
 /// attribute is not in any schema.
-pub(crate) fn kind_of(definition: Option<&AttributeDefinition>, value: &Value) -> Option<AttributeType> {
+pub(crate) fn kind_of(
+    definition: Option<&AttributeDefinition>,
+    value: &Value,
+) -> Option<AttributeType> {
     match (definition, value) {
         (Some(def), _) => Some(def.kind),
         (None, Value::String(_)) => Some(AttributeType::String),

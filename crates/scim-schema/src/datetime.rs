@@ -57,9 +57,9 @@ impl DateTime {
         }
         let num = |range: std::ops::Range<usize>| -> Option<i64> {
             let part = &b[range];
-            part.iter().all(u8::is_ascii_digit).then(|| {
-                part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
-            })
+            part.iter()
+                .all(u8::is_ascii_digit)
+                .then(|| part.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0')))
         };
         let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -135,7 +135,7 @@ impl fmt::Display for DateTime {
             secs % 60
         )?;
         let millis = self.nanos / 1_000_000;
-        if self.nanos % 1_000_000 != 0 {
+        if !self.nanos.is_multiple_of(1_000_000) {
             write!(f, ".{:09}", self.nanos)?;
         } else if millis != 0 {
             write!(f, ".{millis:03}")?;
@@ -202,7 +202,9 @@ mod tests {
         assert_eq!(DateTime::parse("1970-01-01t00:00:00z"), Some(epoch));
         assert_eq!(DateTime::parse("1970-01-01T00:00:00"), Some(epoch));
         assert_eq!(
-            DateTime::parse("2024-02-29T12:00:00.123456789Z").unwrap().to_string(),
+            DateTime::parse("2024-02-29T12:00:00.123456789Z")
+                .unwrap()
+                .to_string(),
             "2024-02-29T12:00:00.123456789Z"
         );
         for bad in [

@@ -8,7 +8,7 @@
 //! - [Attribute paths](AttributePath) and [PATCH paths](PatchPath).
 //! - The [PATCH engine](PatchRequest) (RFC 7644 section 3.5.2), with the request shapes
 //!   Microsoft Entra ID and Okta send.
-//! - [Projection](Projection) for `attributes` / `excludedAttributes`, and
+//! - [Projection] for `attributes` / `excludedAttributes`, and
 //!   [sorting](SortSpec).
 //!
 //! ```
@@ -53,7 +53,7 @@ pub use model::{
     AttributeDefinition, AttributeType, Mutability, ResourceType, Returned, Schema,
     SchemaExtension, Uniqueness,
 };
-pub use patch::{PatchOperation, PatchOp, PatchOutcome, PatchRequest};
+pub use patch::{PatchOp, PatchOperation, PatchOutcome, PatchRequest};
 pub use path::{AttributePath, MAX_PATH_LEN, PatchPath, parse_attribute_list};
 pub use projection::Projection;
 pub use registry::{RegistryError, SchemaRegistry};

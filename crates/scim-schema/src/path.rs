@@ -12,8 +12,8 @@
 
 use std::fmt;
 
-use crate::filter::{Filter, grammar};
 use crate::SchemaError;
+use crate::filter::{Filter, grammar};
 
 /// The longest attribute path accepted, in bytes.
 pub const MAX_PATH_LEN: usize = 512;
@@ -131,7 +131,10 @@ impl std::str::FromStr for AttributePath {
 
 /// Splits `urn:…:name.sub` into the URN and `name.sub`; other input has no URN.
 fn split_urn(input: &str) -> (Option<&str>, &str) {
-    let is_urn = input.len() >= 4 && input[..4].eq_ignore_ascii_case("urn:");
+    let is_urn = input
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"urn:"));
     match input.rfind(':') {
         Some(colon) if is_urn => (Some(&input[..colon]), &input[colon + 1..]),
         _ => (None, input),
@@ -147,7 +150,10 @@ fn check_name(path: &str, name: &str) -> Result<(), SchemaError> {
     if valid {
         Ok(())
     } else if name.is_empty() {
-        Err(SchemaError::invalid_path(path, "an attribute name is empty"))
+        Err(SchemaError::invalid_path(
+            path,
+            "an attribute name is empty",
+        ))
     } else {
         Err(SchemaError::invalid_path(
             path,
@@ -191,10 +197,9 @@ impl PatchPath {
             ));
         }
         grammar::parse_patch_path(input).map_err(|err| match err {
-            SchemaError::InvalidFilter { position, message } => SchemaError::invalid_path(
-                input,
-                format!("{message} (at position {position})"),
-            ),
+            SchemaError::InvalidFilter { position, message } => {
+                SchemaError::invalid_path(input, format!("{message} (at position {position})"))
+            }
             other => other,
         })
     }
@@ -287,7 +292,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_attribute_paths() {
-        for input in ["", "1abc", "name.", ".name", "a.b.c", "na me", "urn:", "emails[type", "a$b"] {
+        for input in [
+            "",
+            "1abc",
+            "name.",
+            ".name",
+            "a.b.c",
+            "na me",
+            "urn:",
+            "emails[type",
+            "a$b",
+        ] {
             let err = AttributePath::parse(input).unwrap_err();
             assert_eq!(err.scim_type(), crate::ScimType::InvalidPath, "{input}");
         }
@@ -317,7 +332,11 @@ mod tests {
             "",
         ] {
             let err = PatchPath::parse(input).unwrap_err();
-            assert_eq!(err.scim_type(), crate::ScimType::InvalidPath, "{input}: {err}");
+            assert_eq!(
+                err.scim_type(),
+                crate::ScimType::InvalidPath,
+                "{input}: {err}"
+            );
         }
     }
 }

@@ -46,14 +46,26 @@ pub struct Projection {
 impl Projection {
     /// Reads the two query parameters (comma-separated lists). RFC 7644 lets a client
     /// send one or the other; when both are sent, `attributes` wins.
-    pub fn from_query(attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, SchemaError> {
-        let attributes = attributes.map(parse_attribute_list).transpose()?.unwrap_or_default();
+    pub fn from_query(
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Self, SchemaError> {
+        let attributes = attributes
+            .map(parse_attribute_list)
+            .transpose()?
+            .unwrap_or_default();
         let excluded = if attributes.is_empty() {
-            excluded.map(parse_attribute_list).transpose()?.unwrap_or_default()
+            excluded
+                .map(parse_attribute_list)
+                .transpose()?
+                .unwrap_or_default()
         } else {
             Vec::new()
         };
-        Ok(Self { attributes, excluded })
+        Ok(Self {
+            attributes,
+            excluded,
+        })
     }
 
     /// Whether this projection renders everything `default`.
@@ -71,7 +83,9 @@ impl Projection {
             if key == "schemas" {
                 out.insert(key.clone(), value.clone());
             } else if let Some(schema) = definition.extension(key) {
-                let Some(fields) = value.as_object() else { continue };
+                let Some(fields) = value.as_object() else {
+                    continue;
+                };
                 let projected: Map<String, Value> = fields
                     .iter()
                     .filter_map(|(name, v)| {
@@ -85,7 +99,11 @@ impl Projection {
                 }
             } else {
                 let attribute = definition.top_level_attribute(key);
-                let schema = if definition.common_attributes().iter().any(|a| a.name == *key) {
+                let schema = if definition
+                    .common_attributes()
+                    .iter()
+                    .any(|a| a.name == *key)
+                {
                     None
                 } else {
                     Some(definition.core_schema().id.as_str())
@@ -114,7 +132,9 @@ impl Projection {
         }
         let names = |p: &&AttributePath| {
             p.name.eq_ignore_ascii_case(name)
-                && p.schema.as_deref().is_none_or(|s| schema.is_some_and(|own| own.eq_ignore_ascii_case(s)))
+                && p.schema
+                    .as_deref()
+                    .is_none_or(|s| schema.is_some_and(|own| own.eq_ignore_ascii_case(s)))
         };
         if !self.attributes.is_empty() {
             let listed: Vec<&AttributePath> = self.attributes.iter().filter(names).collect();
@@ -126,7 +146,10 @@ impl Projection {
                     !matches!(r, Returned::Never | Returned::Request)
                 }));
             }
-            let wanted: Vec<&str> = listed.iter().filter_map(|p| p.sub_attribute.as_deref()).collect();
+            let wanted: Vec<&str> = listed
+                .iter()
+                .filter_map(|p| p.sub_attribute.as_deref())
+                .collect();
             return keep_subs(value, attribute, &wanted);
         }
         if returned == Returned::Request {
@@ -136,9 +159,13 @@ impl Projection {
         if excluded.iter().any(|p| p.sub_attribute.is_none()) {
             return None;
         }
-        let dropped: Vec<&str> = excluded.iter().filter_map(|p| p.sub_attribute.as_deref()).collect();
+        let dropped: Vec<&str> = excluded
+            .iter()
+            .filter_map(|p| p.sub_attribute.as_deref())
+            .collect();
         Some(filter_subs(value, attribute, |sub, r| {
-            r == Returned::Always || (r == Returned::Default && !dropped.iter().any(|d| d.eq_ignore_ascii_case(sub)))
+            r == Returned::Always
+                || (r == Returned::Default && !dropped.iter().any(|d| d.eq_ignore_ascii_case(sub)))
         }))
     }
 }
@@ -151,7 +178,12 @@ fn filter_subs(
     keep: impl Fn(&str, Returned) -> bool + Copy,
 ) -> Value {
     match value {
-        Value::Array(items) => Value::Array(items.iter().map(|v| filter_subs(v, attribute, keep)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| filter_subs(v, attribute, keep))
+                .collect(),
+        ),
         Value::Object(fields) => Value::Object(
             fields
                 .iter()
@@ -169,7 +201,11 @@ fn filter_subs(
 }
 
 /// Keeps only the named sub-attributes (and `always` ones); `None` when nothing is left.
-fn keep_subs(value: &Value, attribute: Option<&AttributeDefinition>, wanted: &[&str]) -> Option<Value> {
+fn keep_subs(
+    value: &Value,
+    attribute: Option<&AttributeDefinition>,
+    wanted: &[&str],
+) -> Option<Value> {
     let projected = filter_subs(value, attribute, |sub, returned| {
         returned == Returned::Always
             || (returned != Returned::Never && wanted.iter().any(|w| w.eq_ignore_ascii_case(sub)))

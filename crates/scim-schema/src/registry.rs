@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use crate::ResourceDefinition;
 use crate::builtin;
 use crate::model::{ResourceType, Schema};
-use crate::ResourceDefinition;
 
 /// Why a schema or resource type could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,9 +66,14 @@ impl Default for SchemaRegistry {
             builtin::schema_schema(),
         ];
         for schema in schemas {
-            registry.add_schema(schema).expect("built-in schemas are distinct");
+            registry
+                .add_schema(schema)
+                .expect("built-in schemas are distinct");
         }
-        for resource_type in [builtin::user_resource_type(), builtin::group_resource_type()] {
+        for resource_type in [
+            builtin::user_resource_type(),
+            builtin::group_resource_type(),
+        ] {
             registry
                 .add_resource_type(resource_type)
                 .expect("built-in resource types are consistent");
@@ -107,10 +112,11 @@ impl SchemaRegistry {
             return Err(RegistryError::DuplicateResourceType(resource_type.name));
         }
         let lookup = |urn: &str| {
-            self.schema_arc(urn).ok_or_else(|| RegistryError::UnknownSchema {
-                resource_type: resource_type.name.clone(),
-                schema: urn.to_owned(),
-            })
+            self.schema_arc(urn)
+                .ok_or_else(|| RegistryError::UnknownSchema {
+                    resource_type: resource_type.name.clone(),
+                    schema: urn.to_owned(),
+                })
         };
         let core = lookup(&resource_type.schema)?;
         let extensions = resource_type

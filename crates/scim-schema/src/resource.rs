@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::AttributePath;
 use crate::json;
 use crate::model::{AttributeDefinition, ResourceType, Schema};
-use crate::AttributePath;
 
 /// A resource type with its core and extension schemas looked up once, so validation,
 /// filtering, PATCH and projection never search the registry per request.
@@ -71,7 +71,9 @@ impl ResourceDefinition {
 
     /// The extension schemas, each with whether it is required.
     pub fn extensions(&self) -> impl Iterator<Item = (&Schema, bool)> {
-        self.extensions.iter().map(|(s, required)| (&**s, *required))
+        self.extensions
+            .iter()
+            .map(|(s, required)| (&**s, *required))
     }
 
     /// The extension schema with this URN, compared case-insensitively.

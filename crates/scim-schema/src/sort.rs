@@ -64,12 +64,19 @@ impl SortSpec {
     pub fn parse(sort_by: &str, sort_order: Option<&str>) -> Result<Self, SchemaError> {
         Ok(Self {
             by: AttributePath::parse(sort_by)?,
-            order: sort_order.map(SortOrder::parse).transpose()?.unwrap_or_default(),
+            order: sort_order
+                .map(SortOrder::parse)
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 
     /// The value `resource` sorts by, if it has one.
-    pub fn key<'v>(&self, definition: &ResourceDefinition, resource: &'v Value) -> Option<&'v Value> {
+    pub fn key<'v>(
+        &self,
+        definition: &ResourceDefinition,
+        resource: &'v Value,
+    ) -> Option<&'v Value> {
         let resolved = definition.resolve(&self.by);
         let object = resource.as_object()?;
         let container = match resolved {
@@ -84,7 +91,9 @@ impl SortSpec {
                 .or_else(|| items.first())?;
         }
         let sub = self.by.sub_attribute.as_deref().or_else(|| {
-            let complex = resolved.map_or(value.is_object(), |r| r.attribute.kind == AttributeType::Complex);
+            let complex = resolved.map_or(value.is_object(), |r| {
+                r.attribute.kind == AttributeType::Complex
+            });
             complex.then_some("value")
         });
         match sub {

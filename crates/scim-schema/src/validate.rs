@@ -159,8 +159,8 @@ fn carry_over(
         .and_then(|c| json::get(c, &attribute.name))
         .filter(|v| json::has_value(v));
     let new = container_of(normalized, extension).and_then(|c| c.get(&attribute.name));
-    let keep_old = attribute.is_read_only()
-        || (attribute.returned == Returned::Never && new.is_none());
+    let keep_old =
+        attribute.is_read_only() || (attribute.returned == Returned::Never && new.is_none());
     if keep_old {
         let old = old.cloned();
         let container = container_mut(normalized, extension);
@@ -171,15 +171,14 @@ fn carry_over(
         prune_extension(normalized, extension);
         return Ok(());
     }
-    if attribute.mutability == Mutability::Immutable {
-        if let (Some(old), new) = (old, new) {
-            if !new.is_some_and(|new| same_value(old, new, Some(attribute))) {
-                return Err(SchemaError::Mutability(format!(
-                    "attribute {:?} is immutable and already has a value",
-                    attribute.name
-                )));
-            }
-        }
+    if attribute.mutability == Mutability::Immutable
+        && let Some(old) = old
+        && !new.is_some_and(|new| same_value(old, new, Some(attribute)))
+    {
+        return Err(SchemaError::Mutability(format!(
+            "attribute {:?} is immutable and already has a value",
+            attribute.name
+        )));
     }
     Ok(())
 }
@@ -214,10 +213,12 @@ pub(crate) fn container_mut<'m>(
 
 /// Removes an extension object left empty.
 pub(crate) fn prune_extension(resource: &mut Map<String, Value>, extension: Option<&Schema>) {
-    if let Some(schema) = extension {
-        if resource.get(&schema.id).is_some_and(|v| !json::has_value(v)) {
-            resource.remove(&schema.id);
-        }
+    if let Some(schema) = extension
+        && resource
+            .get(&schema.id)
+            .is_some_and(|v| !json::has_value(v))
+    {
+        resource.remove(&schema.id);
     }
 }
 
@@ -238,7 +239,9 @@ fn normalize(
     options: &ValidationOptions,
 ) -> Result<Map<String, Value>, SchemaError> {
     let Some(object) = input.as_object() else {
-        return Err(SchemaError::InvalidSyntax("a resource must be a JSON object".into()));
+        return Err(SchemaError::InvalidSyntax(
+            "a resource must be a JSON object".into(),
+        ));
     };
     check_schemas(definition, object, options)?;
     let normalizer = Normalizer { options };
@@ -260,7 +263,12 @@ fn normalize(
             for (name, value) in fields {
                 match schema.attribute(name) {
                     Some(attribute) => {
-                        normalizer.insert(container_mut(&mut out, Some(schema)), attribute, value, name)?;
+                        normalizer.insert(
+                            container_mut(&mut out, Some(schema)),
+                            attribute,
+                            value,
+                            name,
+                        )?;
                     }
                     None => normalizer.unknown(&format!("{}:{name}", schema.id))?,
                 }
@@ -275,7 +283,12 @@ fn normalize(
             .and_then(|p| definition.resolve(&p).map(|r| (p, r)));
         match resolved {
             Some((path, resolved)) if path.schema.is_some() || resolved.extension.is_none() => {
-                normalizer.insert(container_mut(&mut out, resolved.extension), resolved.attribute, value, key)?;
+                normalizer.insert(
+                    container_mut(&mut out, resolved.extension),
+                    resolved.attribute,
+                    value,
+                    key,
+                )?;
                 prune_extension(&mut out, resolved.extension);
             }
             _ => normalizer.unknown(key)?,
@@ -296,12 +309,16 @@ fn check_schemas(
         ));
     };
     let Some(schemas) = schemas.as_array() else {
-        return Err(SchemaError::invalid_value("\"schemas\" must be an array of URIs"));
+        return Err(SchemaError::invalid_value(
+            "\"schemas\" must be an array of URIs",
+        ));
     };
     let mut has_core = false;
     for urn in schemas {
         let Some(urn) = urn.as_str() else {
-            return Err(SchemaError::invalid_value("\"schemas\" must be an array of URIs"));
+            return Err(SchemaError::invalid_value(
+                "\"schemas\" must be an array of URIs",
+            ));
         };
         if urn.eq_ignore_ascii_case(&definition.core_schema().id) {
             has_core = true;
@@ -322,7 +339,10 @@ fn check_schemas(
     }
 }
 
-fn check_required(definition: &ResourceDefinition, resource: &Map<String, Value>) -> Result<(), SchemaError> {
+fn check_required(
+    definition: &ResourceDefinition,
+    resource: &Map<String, Value>,
+) -> Result<(), SchemaError> {
     let missing = |attribute: &AttributeDefinition, container: Option<&Map<String, Value>>| {
         attribute.required
             && !attribute.is_read_only()
@@ -442,18 +462,24 @@ impl Normalizer<'_> {
             (AttributeType::String | AttributeType::Reference, _) => Err(wrong("a string")),
             (AttributeType::Binary, Value::String(s)) if is_base64(s) => ok(value),
             (AttributeType::Binary, _) => Err(wrong("base64-encoded binary")),
-            (AttributeType::DateTime, Value::String(s)) if DateTime::parse(s).is_some() => ok(value),
+            (AttributeType::DateTime, Value::String(s)) if DateTime::parse(s).is_some() => {
+                ok(value)
+            }
             (AttributeType::DateTime, _) => Err(wrong("an RFC 3339 dateTime")),
             (AttributeType::Boolean, Value::Bool(_)) => ok(value),
             (AttributeType::Boolean, Value::String(s)) if self.options.coerce_string_booleans => {
-                parse_bool(s).map(|b| Some(Value::Bool(b))).ok_or_else(|| wrong("a boolean"))
+                parse_bool(s)
+                    .map(|b| Some(Value::Bool(b)))
+                    .ok_or_else(|| wrong("a boolean"))
             }
             (AttributeType::Boolean, _) => Err(wrong("a boolean")),
             (AttributeType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => ok(value),
             (AttributeType::Integer, _) => Err(wrong("an integer")),
             (AttributeType::Decimal, Value::Number(_)) => ok(value),
             (AttributeType::Decimal, _) => Err(wrong("a number")),
-            (AttributeType::Complex, Value::Object(fields)) => self.complex(attribute, fields, label),
+            (AttributeType::Complex, Value::Object(fields)) => {
+                self.complex(attribute, fields, label)
+            }
             (AttributeType::Complex, _) => Err(wrong("a JSON object")),
         }
     }
@@ -519,9 +545,9 @@ fn parse_bool(s: &str) -> Option<bool> {
 fn is_base64(s: &str) -> bool {
     let trimmed = s.trim_end_matches('=');
     s.len() - trimmed.len() <= 2
-        && trimmed
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'\r' | b'\n'))
+        && trimmed.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'\r' | b'\n')
+        })
 }
 
 fn describe(value: &Value) -> String {

@@ -76,7 +76,10 @@ fn multi_valued(
         name,
         vec![
             value,
-            string("display", "A human-readable name, primarily used for display."),
+            string(
+                "display",
+                "A human-readable name, primarily used for display.",
+            ),
             kind,
             boolean(
                 "primary",

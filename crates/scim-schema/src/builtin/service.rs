@@ -22,13 +22,21 @@ fn supported_only(name: &str, description: &str) -> AttributeDefinition {
 /// The ServiceProviderConfig schema (RFC 7643 section 5). Every attribute is readOnly.
 pub fn service_provider_config_schema() -> Schema {
     let attributes = vec![
-        reference("documentationUri", "An HTTP-addressable URL pointing to the service provider's documentation.", &["external"]),
+        reference(
+            "documentationUri",
+            "An HTTP-addressable URL pointing to the service provider's documentation.",
+            &["external"],
+        ),
         supported_only("patch", "PATCH configuration options."),
         AttributeDefinition::complex(
             "bulk",
             vec![
                 boolean("supported", "Whether the operation is supported.").required(),
-                integer("maxOperations", "The maximum number of operations in one request.").required(),
+                integer(
+                    "maxOperations",
+                    "The maximum number of operations in one request.",
+                )
+                .required(),
                 integer("maxPayloadSize", "The maximum payload size in bytes.").required(),
             ],
         )
@@ -38,7 +46,11 @@ pub fn service_provider_config_schema() -> Schema {
             "filter",
             vec![
                 boolean("supported", "Whether the operation is supported.").required(),
-                integer("maxResults", "The maximum number of resources returned in a response.").required(),
+                integer(
+                    "maxResults",
+                    "The maximum number of resources returned in a response.",
+                )
+                .required(),
             ],
         )
         .description("Filter options.")
@@ -49,11 +61,23 @@ pub fn service_provider_config_schema() -> Schema {
         AttributeDefinition::complex(
             "authenticationSchemes",
             vec![
-                string("type", "The authentication scheme, such as 'oauthbearertoken'.").required(),
+                string(
+                    "type",
+                    "The authentication scheme, such as 'oauthbearertoken'.",
+                )
+                .required(),
                 string("name", "The common authentication scheme name.").required(),
                 string("description", "A description of the authentication scheme.").required(),
-                reference("specUri", "A URL pointing to the scheme's specification.", &["external"]),
-                reference("documentationUri", "A URL pointing to the scheme's usage documentation.", &["external"]),
+                reference(
+                    "specUri",
+                    "A URL pointing to the scheme's specification.",
+                    &["external"],
+                ),
+                reference(
+                    "documentationUri",
+                    "A URL pointing to the scheme's usage documentation.",
+                    &["external"],
+                ),
                 boolean("primary", "Whether this is the preferred scheme."),
             ],
         )
@@ -63,22 +87,45 @@ pub fn service_provider_config_schema() -> Schema {
     ];
     Schema {
         attributes: attributes.into_iter().map(read_only).collect(),
-        ..Schema::new(SERVICE_PROVIDER_CONFIG, "Service Provider Configuration", "Schema for representing the service provider's configuration")
+        ..Schema::new(
+            SERVICE_PROVIDER_CONFIG,
+            "Service Provider Configuration",
+            "Schema for representing the service provider's configuration",
+        )
     }
 }
 
 /// The ResourceType schema (RFC 7643 section 6). Every attribute is readOnly.
 pub fn resource_type_schema() -> Schema {
     let attributes = vec![
-        string("id", "The resource type's server unique id, often the same as its name."),
+        string(
+            "id",
+            "The resource type's server unique id, often the same as its name.",
+        ),
         string("name", "The resource type name.").required(),
-        string("description", "The resource type's human-readable description."),
-        reference("endpoint", "The resource type's HTTP-addressable endpoint relative to the base URL.", &["uri"]).required(),
-        reference("schema", "The resource type's primary schema URI.", &["uri"]).required().case_exact(),
+        string(
+            "description",
+            "The resource type's human-readable description.",
+        ),
+        reference(
+            "endpoint",
+            "The resource type's HTTP-addressable endpoint relative to the base URL.",
+            &["uri"],
+        )
+        .required(),
+        reference(
+            "schema",
+            "The resource type's primary schema URI.",
+            &["uri"],
+        )
+        .required()
+        .case_exact(),
         AttributeDefinition::complex(
             "schemaExtensions",
             vec![
-                reference("schema", "The URI of a schema extension.", &["uri"]).required().case_exact(),
+                reference("schema", "The URI of a schema extension.", &["uri"])
+                    .required()
+                    .case_exact(),
                 boolean("required", "Whether resources must include this extension.").required(),
             ],
         )
@@ -87,29 +134,62 @@ pub fn resource_type_schema() -> Schema {
     ];
     Schema {
         attributes: attributes.into_iter().map(read_only).collect(),
-        ..Schema::new(RESOURCE_TYPE, "ResourceType", "Specifies the schema that describes a SCIM resource type")
+        ..Schema::new(
+            RESOURCE_TYPE,
+            "ResourceType",
+            "Specifies the schema that describes a SCIM resource type",
+        )
     }
 }
 
 /// The sub-attributes that describe one attribute; `subAttributes` nests them once more.
 fn attribute_characteristics(nested: bool) -> Vec<AttributeDefinition> {
     let mut characteristics = vec![
-        string("name", "The attribute's name.").required().case_exact(),
-        string("type", "The attribute's data type.").required().canonical_values([
-            "string", "complex", "boolean", "decimal", "integer", "dateTime", "reference", "binary",
-        ]),
+        string("name", "The attribute's name.")
+            .required()
+            .case_exact(),
+        string("type", "The attribute's data type.")
+            .required()
+            .canonical_values([
+                "string",
+                "complex",
+                "boolean",
+                "decimal",
+                "integer",
+                "dateTime",
+                "reference",
+                "binary",
+            ]),
         boolean("multiValued", "Whether the attribute is multi-valued.").required(),
-        string("description", "A human-readable description of the attribute."),
+        string(
+            "description",
+            "A human-readable description of the attribute.",
+        ),
         boolean("required", "Whether the attribute is required."),
-        string("canonicalValues", "A collection of suggested canonical values.").multi_valued(),
+        string(
+            "canonicalValues",
+            "A collection of suggested canonical values.",
+        )
+        .multi_valued(),
         boolean("caseExact", "Whether string values are case sensitive."),
-        string("mutability", "Whether the attribute is modifiable.")
-            .canonical_values(["readOnly", "readWrite", "immutable", "writeOnly"]),
+        string("mutability", "Whether the attribute is modifiable.").canonical_values([
+            "readOnly",
+            "readWrite",
+            "immutable",
+            "writeOnly",
+        ]),
         string("returned", "When the attribute is returned in a response.")
             .canonical_values(["always", "never", "default", "request"]),
-        string("uniqueness", "How the service provider enforces uniqueness.")
-            .canonical_values(["none", "server", "global"]),
-        string("referenceTypes", "The names of the resource types that may be referenced.").multi_valued(),
+        string(
+            "uniqueness",
+            "How the service provider enforces uniqueness.",
+        )
+        .canonical_values(["none", "server", "global"]),
+        string(
+            "referenceTypes",
+            "The names of the resource types that may be referenced.",
+        )
+        .multi_valued(),
     ];
     if nested {
         characteristics.push(
@@ -124,7 +204,9 @@ fn attribute_characteristics(nested: bool) -> Vec<AttributeDefinition> {
 /// The Schema schema (RFC 7643 section 7). Every attribute is readOnly.
 pub fn schema_schema() -> Schema {
     let attributes = vec![
-        string("id", "The unique URI of the schema.").required().case_exact(),
+        string("id", "The unique URI of the schema.")
+            .required()
+            .case_exact(),
         string("name", "The schema's human-readable name."),
         string("description", "The schema's human-readable description."),
         AttributeDefinition::complex("attributes", attribute_characteristics(true))
@@ -134,6 +216,10 @@ pub fn schema_schema() -> Schema {
     ];
     Schema {
         attributes: attributes.into_iter().map(read_only).collect(),
-        ..Schema::new(SCHEMA, "Schema", "Specifies the schema attribute structure of a SCIM schema")
+        ..Schema::new(
+            SCHEMA,
+            "Schema",
+            "Specifies the schema attribute structure of a SCIM schema",
+        )
     }
 }

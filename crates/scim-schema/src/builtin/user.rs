@@ -23,8 +23,14 @@ pub fn user_schema() -> Schema {
             string("familyName", "The family name, or last name."),
             string("givenName", "The given name, or first name."),
             string("middleName", "The middle name(s)."),
-            string("honorificPrefix", "The honorific prefix(es), or title, such as 'Ms.'."),
-            string("honorificSuffix", "The honorific suffix(es), such as 'III'."),
+            string(
+                "honorificPrefix",
+                "The honorific prefix(es), or title, such as 'Ms.'.",
+            ),
+            string(
+                "honorificSuffix",
+                "The honorific suffix(es), such as 'III'.",
+            ),
         ],
     )
     .description("The components of the user's real name.");
@@ -32,12 +38,18 @@ pub fn user_schema() -> Schema {
     let address = AttributeDefinition::complex(
         "addresses",
         vec![
-            string("formatted", "The full mailing address, formatted for display."),
+            string(
+                "formatted",
+                "The full mailing address, formatted for display.",
+            ),
             string("streetAddress", "The full street address."),
             string("locality", "The city or locality."),
             string("region", "The state or region."),
             string("postalCode", "The zip code or postal code."),
-            string("country", "The country name, as an ISO 3166-1 alpha-2 code."),
+            string(
+                "country",
+                "The country name, as an ISO 3166-1 alpha-2 code.",
+            ),
             string("type", "A label indicating the address's function.")
                 .canonical_values(["work", "home", "other"]),
             boolean("primary", "Whether this is the primary address."),
@@ -51,11 +63,18 @@ pub fn user_schema() -> Schema {
             "groups",
             vec![
                 read_only(string("value", "The identifier of the group.")),
-                read_only(reference("$ref", "The URI of the group.", &["User", "Group"])),
+                read_only(reference(
+                    "$ref",
+                    "The URI of the group.",
+                    &["User", "Group"],
+                )),
                 read_only(string("display", "The display name of the group.")),
                 read_only(
-                    string("type", "Whether membership is direct or through another group.")
-                        .canonical_values(["direct", "indirect"]),
+                    string(
+                        "type",
+                        "Whether membership is direct or through another group.",
+                    )
+                    .canonical_values(["direct", "indirect"]),
                 ),
             ],
         )
@@ -65,28 +84,49 @@ pub fn user_schema() -> Schema {
 
     Schema::new(USER, "User", "User Account")
         .with_attribute(
-            string("userName", "A unique identifier for the user, typically used to sign in.")
-                .required()
-                .uniqueness(Uniqueness::Server),
+            string(
+                "userName",
+                "A unique identifier for the user, typically used to sign in.",
+            )
+            .required()
+            .uniqueness(Uniqueness::Server),
         )
         .with_attribute(name)
-        .with_attribute(string("displayName", "The name of the user, suitable for display."))
+        .with_attribute(string(
+            "displayName",
+            "The name of the user, suitable for display.",
+        ))
         .with_attribute(string("nickName", "The casual way to address the user."))
         .with_attribute(reference(
             "profileUrl",
             "A URI pointing to the user's online profile.",
             &["external"],
         ))
-        .with_attribute(string("title", "The user's title, such as 'Vice President'."))
-        .with_attribute(string("userType", "The relationship of the user to the organization."))
-        .with_attribute(string("preferredLanguage", "The user's preferred written or spoken language."))
-        .with_attribute(string("locale", "The user's default location, for localizing values."))
+        .with_attribute(string(
+            "title",
+            "The user's title, such as 'Vice President'.",
+        ))
+        .with_attribute(string(
+            "userType",
+            "The relationship of the user to the organization.",
+        ))
+        .with_attribute(string(
+            "preferredLanguage",
+            "The user's preferred written or spoken language.",
+        ))
+        .with_attribute(string(
+            "locale",
+            "The user's default location, for localizing values.",
+        ))
         .with_attribute(string("timezone", "The user's time zone, in IANA format."))
         .with_attribute(boolean("active", "The user's administrative status."))
         .with_attribute(
-            string("password", "The user's clear-text password, for setting or comparing only.")
-                .mutability(Mutability::WriteOnly)
-                .returned(Returned::Never),
+            string(
+                "password",
+                "The user's clear-text password, for setting or comparing only.",
+            )
+            .mutability(Mutability::WriteOnly)
+            .returned(Returned::Never),
         )
         .with_attribute(multi_valued(
             "emails",

@@ -101,9 +101,10 @@ fn raw_values<'a>(
             };
             (container, resolved.map(|r| r.attribute))
         }
-        Scope::Element(object, parent) => {
-            (Some(object), parent.and_then(|p| p.sub_attribute(&path.name)))
-        }
+        Scope::Element(object, parent) => (
+            Some(object),
+            parent.and_then(|p| p.sub_attribute(&path.name)),
+        ),
     };
     let mut values = Vec::new();
     if let Some(value) = container.and_then(|c| json::get(c, &path.name)) {

@@ -50,7 +50,10 @@ pub(crate) fn parse_patch_path(input: &str) -> Result<PatchPath, SchemaError> {
     let mut value_filter = None;
     if parser.peek() == &Tok::LBracket {
         if attribute.sub_attribute.is_some() {
-            return Err(error(parser.pos(), "a value filter must follow the attribute, not a sub-attribute"));
+            return Err(error(
+                parser.pos(),
+                "a value filter must follow the attribute, not a sub-attribute",
+            ));
         }
         parser.next();
         value_filter = Some(parser.bracketed()?);
@@ -115,8 +118,14 @@ impl<'a> Parser<'a> {
     fn expect_end(&self) -> Result<(), SchemaError> {
         match self.peek() {
             Tok::End => Ok(()),
-            Tok::Word(w) => Err(error(self.pos(), format!("unexpected {w:?}; expected 'and', 'or' or the end"))),
-            _ => Err(error(self.pos(), "unexpected token; expected 'and', 'or' or the end")),
+            Tok::Word(w) => Err(error(
+                self.pos(),
+                format!("unexpected {w:?}; expected 'and', 'or' or the end"),
+            )),
+            _ => Err(error(
+                self.pos(),
+                "unexpected token; expected 'and', 'or' or the end",
+            )),
         }
     }
 
@@ -143,7 +152,10 @@ impl<'a> Parser<'a> {
     fn unary(&mut self, in_value_path: bool) -> Result<Filter, SchemaError> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(error(self.pos(), format!("nested deeper than {} levels", self.limits.max_depth)));
+            return Err(error(
+                self.pos(),
+                format!("nested deeper than {} levels", self.limits.max_depth),
+            ));
         }
         let filter = self.unary_inner(in_value_path);
         self.depth -= 1;
@@ -165,7 +177,10 @@ impl<'a> Parser<'a> {
                 Ok(inner)
             }
             Tok::Word(word) => self.attribute_expression(word, token.pos, in_value_path),
-            Tok::End => Err(error(token.pos, "unexpected end; expected an attribute path, '(' or 'not'")),
+            Tok::End => Err(error(
+                token.pos,
+                "unexpected end; expected an attribute path, '(' or 'not'",
+            )),
             _ => Err(error(token.pos, "expected an attribute path, '(' or 'not'")),
         }
     }
@@ -181,21 +196,27 @@ impl<'a> Parser<'a> {
             return self.comparison(path);
         }
         if in_value_path {
-            return Err(error(self.pos(), "a value filter cannot hold another value filter"));
+            return Err(error(
+                self.pos(),
+                "a value filter cannot hold another value filter",
+            ));
         }
         if path.sub_attribute.is_some() {
-            return Err(error(self.pos(), "a value filter must follow the attribute, not a sub-attribute"));
+            return Err(error(
+                self.pos(),
+                "a value filter must follow the attribute, not a sub-attribute",
+            ));
         }
         self.next();
         let mut filter = self.bracketed()?;
         // Entra: `emails[type eq "work"].value eq "x"` means
         // `emails[type eq "work" and value eq "x"]`.
-        if let Tok::Word(word) = *self.peek() {
-            if word.starts_with('.') {
-                let pos = self.next().pos;
-                let sub = self.sub_attribute(word, pos)?;
-                filter = filter.and(self.comparison(AttributePath::new(sub))?);
-            }
+        if let Tok::Word(word) = *self.peek()
+            && word.starts_with('.')
+        {
+            let pos = self.next().pos;
+            let sub = self.sub_attribute(word, pos)?;
+            filter = filter.and(self.comparison(AttributePath::new(sub))?);
         }
         Ok(Filter::ValuePath {
             path,
@@ -207,7 +228,10 @@ impl<'a> Parser<'a> {
     fn bracketed(&mut self) -> Result<Filter, SchemaError> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(error(self.pos(), format!("nested deeper than {} levels", self.limits.max_depth)));
+            return Err(error(
+                self.pos(),
+                format!("nested deeper than {} levels", self.limits.max_depth),
+            ));
         }
         let filter = self.or_expression(true);
         self.depth -= 1;
@@ -239,17 +263,26 @@ impl<'a> Parser<'a> {
     fn comparison(&mut self, path: AttributePath) -> Result<Filter, SchemaError> {
         self.terms += 1;
         if self.terms > self.limits.max_terms {
-            return Err(error(self.pos(), format!("more than {} comparisons", self.limits.max_terms)));
+            return Err(error(
+                self.pos(),
+                format!("more than {} comparisons", self.limits.max_terms),
+            ));
         }
         let token = self.next();
         let Tok::Word(word) = token.tok else {
-            return Err(error(token.pos, "expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)"));
+            return Err(error(
+                token.pos,
+                "expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)",
+            ));
         };
         if word.eq_ignore_ascii_case("pr") {
             return Ok(Filter::Present(path));
         }
         let Some(op) = CompareOp::parse(word) else {
-            return Err(error(token.pos, format!("{word:?} is not an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)")));
+            return Err(error(
+                token.pos,
+                format!("{word:?} is not an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)"),
+            ));
         };
         let value = self.value()?;
         Ok(Filter::Compare { path, op, value })
@@ -265,7 +298,10 @@ impl<'a> Parser<'a> {
             Tok::Word(w) => serde_json::from_str::<Number>(w)
                 .map(CompValue::Number)
                 .map_err(|_| error(token.pos, format!("{w:?} is not a value; quote strings"))),
-            _ => Err(error(token.pos, "expected a value: a string, number, true, false or null")),
+            _ => Err(error(
+                token.pos,
+                "expected a value: a string, number, true, false or null",
+            )),
         }
     }
 }

@@ -26,10 +26,15 @@ impl PatchRequest {
         options: &ValidationOptions,
     ) -> Result<PatchOutcome, SchemaError> {
         let Some(original) = resource.as_object() else {
-            return Err(SchemaError::InvalidSyntax("a resource must be a JSON object".into()));
+            return Err(SchemaError::InvalidSyntax(
+                "a resource must be a JSON object".into(),
+            ));
         };
         let mut document = original.clone();
-        let engine = Engine { definition, options };
+        let engine = Engine {
+            definition,
+            options,
+        };
         for operation in &self.operations {
             engine.apply(&mut document, operation)?;
         }
@@ -50,11 +55,19 @@ struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    fn apply(&self, document: &mut Map<String, Value>, operation: &PatchOperation) -> Result<(), SchemaError> {
+    fn apply(
+        &self,
+        document: &mut Map<String, Value>,
+        operation: &PatchOperation,
+    ) -> Result<(), SchemaError> {
         match (&operation.path, &operation.value) {
             (Some(path), value) => self.at_path(document, operation.op, path, value.as_ref()),
-            (None, Some(Value::Object(fields))) => self.without_path(document, operation.op, fields),
-            (None, _) => Err(SchemaError::InvalidSyntax("an operation without \"path\" needs an object \"value\"".into())),
+            (None, Some(Value::Object(fields))) => {
+                self.without_path(document, operation.op, fields)
+            }
+            (None, _) => Err(SchemaError::InvalidSyntax(
+                "an operation without \"path\" needs an object \"value\"".into(),
+            )),
         }
     }
 
@@ -125,18 +138,28 @@ impl Engine<'_> {
         path: &PatchPath,
         value: Option<&Value>,
     ) -> Result<(), SchemaError> {
-        if path.value_filter.is_none() {
-            if let Some(schema) = path.attribute.as_urn().and_then(|urn| self.definition.extension(&urn)) {
-                return self.extension(document, op, schema, value);
-            }
+        if path.value_filter.is_none()
+            && let Some(schema) = path
+                .attribute
+                .as_urn()
+                .and_then(|urn| self.definition.extension(&urn))
+        {
+            return self.extension(document, op, schema, value);
         }
         let Some(resolved) = self.definition.resolve(&path.attribute) else {
             if self.options.unknown_attributes == UnknownAttributes::Ignore {
                 return Ok(());
             }
-            return Err(SchemaError::invalid_path(&path.to_string(), "no such attribute"));
+            return Err(SchemaError::invalid_path(
+                &path.to_string(),
+                "no such attribute",
+            ));
         };
-        if resolved.attribute.is_read_only() || resolved.sub_attribute.is_some_and(AttributeDefinition::is_read_only) {
+        if resolved.attribute.is_read_only()
+            || resolved
+                .sub_attribute
+                .is_some_and(AttributeDefinition::is_read_only)
+        {
             return Err(SchemaError::Mutability(format!("{path} is readOnly")));
         }
         let container = container_mut(document, resolved.extension);
@@ -160,7 +183,12 @@ struct Target<'a> {
 }
 
 impl Target<'_> {
-    fn apply(&self, container: &mut Map<String, Value>, op: PatchOp, value: Option<&Value>) -> Result<(), SchemaError> {
+    fn apply(
+        &self,
+        container: &mut Map<String, Value>,
+        op: PatchOp,
+        value: Option<&Value>,
+    ) -> Result<(), SchemaError> {
         let attribute = self.attribute;
         let name = &attribute.name;
         if let Some(sub) = self.sub {
@@ -173,7 +201,9 @@ impl Target<'_> {
                     Some(listed) if attribute.multi_valued && !listed.is_null() => {
                         let victims = as_list(attribute, listed);
                         if let Some(Value::Array(items)) = json::get_mut(container, name) {
-                            items.retain(|item| !victims.iter().any(|v| same_element(item, v, attribute)));
+                            items.retain(|item| {
+                                !victims.iter().any(|v| same_element(item, v, attribute))
+                            });
                         }
                         drop_if_empty(container, name);
                     }
@@ -185,7 +215,10 @@ impl Target<'_> {
             PatchOp::Add if attribute.multi_valued => {
                 let items = array_slot(container, attribute);
                 for new in as_list(attribute, value.unwrap_or(&Value::Null)) {
-                    match items.iter().position(|item| same_element(item, &new, attribute)) {
+                    match items
+                        .iter()
+                        .position(|item| same_element(item, &new, attribute))
+                    {
                         Some(i) if is_primary(&new) => {
                             items[i] = new;
                             keep_primary(items, i);
@@ -227,7 +260,9 @@ impl Target<'_> {
                     }
                 }
             }
-            PatchOp::Add | PatchOp::Replace => set(container, name, value.cloned().unwrap_or(Value::Null)),
+            PatchOp::Add | PatchOp::Replace => {
+                set(container, name, value.cloned().unwrap_or(Value::Null))
+            }
         }
         Ok(())
     }
@@ -265,7 +300,12 @@ impl Target<'_> {
                 json::remove(object, &sub.name);
             }
         } else {
-            set_field(object_slot(container, attribute), attribute, &sub.name, new());
+            set_field(
+                object_slot(container, attribute),
+                attribute,
+                &sub.name,
+                new(),
+            );
         }
         drop_if_empty(container, &attribute.name);
         Ok(())
@@ -292,7 +332,10 @@ impl Target<'_> {
         let matched: Vec<usize> = items
             .iter()
             .enumerate()
-            .filter(|(_, item)| item.as_object().is_some_and(|o| filter.matches_element(o, attribute)))
+            .filter(|(_, item)| {
+                item.as_object()
+                    .is_some_and(|o| filter.matches_element(o, attribute))
+            })
             .map(|(i, _)| i)
             .collect();
         let new = value.cloned().unwrap_or(Value::Null);
@@ -316,7 +359,9 @@ impl Target<'_> {
                     return Err(no_target());
                 }
                 let Value::Object(fields) = coerce_complex(attribute, new) else {
-                    return Err(SchemaError::invalid_value(format!("the value for {path} must be an object")));
+                    return Err(SchemaError::invalid_value(format!(
+                        "the value for {path} must be an object"
+                    )));
                 };
                 for &i in &matched {
                     if op == PatchOp::Replace {
@@ -375,7 +420,9 @@ fn as_list(attribute: &AttributeDefinition, value: &Value) -> Vec<Value> {
 /// (Entra sends `manager` as a plain id).
 fn coerce_complex(attribute: &AttributeDefinition, value: Value) -> Value {
     match value {
-        Value::String(_) | Value::Number(_) | Value::Bool(_) if attribute.kind == AttributeType::Complex => {
+        Value::String(_) | Value::Number(_) | Value::Bool(_)
+            if attribute.kind == AttributeType::Complex =>
+        {
             let mut object = Map::new();
             object.insert("value".into(), value);
             Value::Object(object)
@@ -387,21 +434,22 @@ fn coerce_complex(attribute: &AttributeDefinition, value: Value) -> Value {
 /// Whether two elements of a multi-valued attribute are the same value: by `value`
 /// (and `type` when both have one) for complex elements that carry a `value`.
 fn same_element(a: &Value, b: &Value, attribute: &AttributeDefinition) -> bool {
-    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
-        if let (Some(x), Some(y)) = (json::get(a, "value"), json::get(b, "value")) {
-            let value_def = attribute.sub_attribute("value");
-            let types_agree = match (json::get(a, "type"), json::get(b, "type")) {
-                (Some(s), Some(t)) => same_value(s, t, attribute.sub_attribute("type")),
-                _ => true,
-            };
-            return types_agree && same_value(x, y, value_def);
-        }
+    if let (Some(a), Some(b)) = (a.as_object(), b.as_object())
+        && let (Some(x), Some(y)) = (json::get(a, "value"), json::get(b, "value"))
+    {
+        let types_agree = match (json::get(a, "type"), json::get(b, "type")) {
+            (Some(s), Some(t)) => same_value(s, t, attribute.sub_attribute("type")),
+            _ => true,
+        };
+        return types_agree && same_value(x, y, attribute.sub_attribute("value"));
     }
     same_value(a, b, Some(attribute))
 }
 
 fn is_primary(value: &Value) -> bool {
-    value.get("primary").is_some_and(|p| is_primary_value(Some(p)))
+    value
+        .get("primary")
+        .is_some_and(|p| is_primary_value(Some(p)))
 }
 
 /// `true`, or Entra's `"True"`.
@@ -416,10 +464,10 @@ fn is_primary_value(value: Option<&Value>) -> bool {
 /// Clears `primary` on every element but `winner`.
 fn keep_primary(items: &mut [Value], winner: usize) {
     for (i, item) in items.iter_mut().enumerate() {
-        if i != winner {
-            if let Some(object) = item.as_object_mut() {
-                json::remove(object, "primary");
-            }
+        if i != winner
+            && let Some(object) = item.as_object_mut()
+        {
+            json::remove(object, "primary");
         }
     }
 }
@@ -460,8 +508,15 @@ fn set(container: &mut Map<String, Value>, name: &str, value: Value) {
 }
 
 /// Sets a sub-attribute of `parent` under its canonical name.
-fn set_field(object: &mut Map<String, Value>, parent: &AttributeDefinition, key: &str, value: Value) {
-    let name = parent.sub_attribute(key).map_or(key, |sub| sub.name.as_str());
+fn set_field(
+    object: &mut Map<String, Value>,
+    parent: &AttributeDefinition,
+    key: &str,
+    value: Value,
+) {
+    let name = parent
+        .sub_attribute(key)
+        .map_or(key, |sub| sub.name.as_str());
     json::remove(object, key);
     if !value.is_null() {
         object.insert(name.to_owned(), value);
@@ -469,13 +524,18 @@ fn set_field(object: &mut Map<String, Value>, parent: &AttributeDefinition, key:
 }
 
 /// The attribute's array, created (or made from a lone value) under its canonical name.
-fn array_slot<'m>(container: &'m mut Map<String, Value>, attribute: &AttributeDefinition) -> &'m mut Vec<Value> {
+fn array_slot<'m>(
+    container: &'m mut Map<String, Value>,
+    attribute: &AttributeDefinition,
+) -> &'m mut Vec<Value> {
     let items = match json::remove(container, &attribute.name) {
         Some(Value::Array(items)) => items,
         Some(Value::Null) | None => Vec::new(),
         Some(other) => vec![other],
     };
-    let slot = container.entry(attribute.name.clone()).or_insert(Value::Array(items));
+    let slot = container
+        .entry(attribute.name.clone())
+        .or_insert(Value::Array(items));
     match slot {
         Value::Array(items) => items,
         _ => unreachable!("just inserted an array"),
@@ -483,12 +543,17 @@ fn array_slot<'m>(container: &'m mut Map<String, Value>, attribute: &AttributeDe
 }
 
 /// The attribute's object, created under its canonical name if missing.
-fn object_slot<'m>(container: &'m mut Map<String, Value>, attribute: &AttributeDefinition) -> &'m mut Map<String, Value> {
+fn object_slot<'m>(
+    container: &'m mut Map<String, Value>,
+    attribute: &AttributeDefinition,
+) -> &'m mut Map<String, Value> {
     let object = match json::remove(container, &attribute.name) {
         Some(Value::Object(object)) => object,
         _ => Map::new(),
     };
-    let slot = container.entry(attribute.name.clone()).or_insert(Value::Object(object));
+    let slot = container
+        .entry(attribute.name.clone())
+        .or_insert(Value::Object(object));
     match slot {
         Value::Object(object) => object,
         _ => unreachable!("just inserted an object"),
@@ -518,7 +583,15 @@ fn member_delta(before: &Value, after: &Value) -> (Vec<String>, Vec<String>) {
     let (old, new) = (ids(before), ids(after));
     let old_set: HashSet<&str> = old.iter().map(String::as_str).collect();
     let new_set: HashSet<&str> = new.iter().map(String::as_str).collect();
-    let added = new.iter().filter(|id| !old_set.contains(id.as_str())).cloned().collect();
-    let removed = old.iter().filter(|id| !new_set.contains(id.as_str())).cloned().collect();
+    let added = new
+        .iter()
+        .filter(|id| !old_set.contains(id.as_str()))
+        .cloned()
+        .collect();
+    let removed = old
+        .iter()
+        .filter(|id| !new_set.contains(id.as_str()))
+        .cloned()
+        .collect();
     (added, removed)
 }

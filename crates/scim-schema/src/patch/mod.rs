@@ -113,10 +113,15 @@ impl PatchRequest {
     /// `invalidPath` for a bad path and `noTarget` for a `remove` without one.
     pub fn parse(body: &Value) -> Result<Self, SchemaError> {
         let syntax = |message: &str| SchemaError::InvalidSyntax(message.to_owned());
-        let object = body.as_object().ok_or_else(|| syntax("a PATCH body must be a JSON object"))?;
+        let object = body
+            .as_object()
+            .ok_or_else(|| syntax("a PATCH body must be a JSON object"))?;
         let is_patch = json::get(object, "schemas")
             .and_then(Value::as_array)
-            .is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP))));
+            .is_some_and(|s| {
+                s.iter()
+                    .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP)))
+            });
         if !is_patch {
             return Err(SchemaError::InvalidSyntax(format!(
                 "a PATCH body must list {PATCH_OP:?} in \"schemas\""
@@ -150,8 +155,11 @@ fn parse_operation(value: &Value) -> Result<PatchOperation, SchemaError> {
     let op_name = json::get(object, "op")
         .and_then(Value::as_str)
         .ok_or_else(|| syntax("a PATCH operation needs an \"op\"".into()))?;
-    let op = PatchOp::parse(op_name)
-        .ok_or_else(|| syntax(format!("{op_name:?} is not a PATCH op (add, remove, replace)")))?;
+    let op = PatchOp::parse(op_name).ok_or_else(|| {
+        syntax(format!(
+            "{op_name:?} is not a PATCH op (add, remove, replace)"
+        ))
+    })?;
     let path = match json::get(object, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(path)) if path.trim().is_empty() => None,
