@@ -36,6 +36,8 @@ pub enum ScimType {
     InvalidVers,
     /// The request cannot be completed because it would reveal sensitive data.
     Sensitive,
+    /// A pagination cursor is malformed or unknown (RFC 9865).
+    InvalidCursor,
 }
 
 impl ScimType {
@@ -52,6 +54,7 @@ impl ScimType {
             Self::InvalidValue => "invalidValue",
             Self::InvalidVers => "invalidVers",
             Self::Sensitive => "sensitive",
+            Self::InvalidCursor => "invalidCursor",
         }
     }
 

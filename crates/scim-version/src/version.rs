@@ -69,8 +69,17 @@ impl ScimVersion {
         Self::from_digest(Sha256::digest(content).into())
     }
 
-    /// Finishes a content version from a complete SHA-256 digest.
-    pub(crate) fn from_digest(digest: [u8; 32]) -> Self {
+    /// The version for a SHA-256 digest computed elsewhere (for content hashed in
+    /// parts); keeps the same 128 bits as [`from_content`](Self::from_content).
+    ///
+    /// ```
+    /// use scim_version::ScimVersion;
+    /// use sha2::{Digest, Sha256};
+    ///
+    /// let digest: [u8; 32] = Sha256::digest(b"hello").into();
+    /// assert_eq!(ScimVersion::from_digest(digest), ScimVersion::from_content(b"hello"));
+    /// ```
+    pub fn from_digest(digest: [u8; 32]) -> Self {
         let opaque = URL_SAFE_NO_PAD.encode(&digest[..DIGEST_BYTES_KEPT]);
         Self {
             opaque: opaque.into(),

@@ -1,0 +1,105 @@
+//! [`ProviderError`]: what went wrong in storage, typed so that the layers above map it
+//! to a SCIM status in one place.
+
+use scim_schema::ScimType;
+use scim_version::VersionConflict;
+
+/// A storage failure or refusal. Nothing was changed.
+///
+/// ```
+/// use scim_provider::ProviderError;
+///
+/// let err = ProviderError::not_found("User", "42");
+/// assert_eq!(err.status(), 404);
+/// assert_eq!(err.to_string(), "User 42 not found");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProviderError {
+    /// No resource with this id exists for the tenant.
+    #[error("{resource_type} {id} not found")]
+    NotFound {
+        /// The resource type asked for.
+        resource_type: String,
+        /// The id asked for.
+        id: String,
+    },
+    /// A value that must be unique is taken.
+    #[error("{attribute} {value:?} is already taken")]
+    Uniqueness {
+        /// The attribute, in its schema spelling.
+        attribute: String,
+        /// The conflicting value.
+        value: String,
+    },
+    /// A conditional write found another version.
+    #[error(transparent)]
+    VersionMismatch(#[from] VersionConflict),
+    /// The request cannot be served as given (an unknown resource type, a malformed
+    /// cursor, …).
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// The SCIM error type that describes it best.
+        scim_type: ScimType,
+    },
+    /// The storage failed.
+    #[error("storage failure: {message}")]
+    Storage {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl ProviderError {
+    /// A [`NotFound`](Self::NotFound).
+    pub fn not_found(resource_type: impl Into<String>, id: impl Into<String>) -> Self {
+        Self::NotFound {
+            resource_type: resource_type.into(),
+            id: id.into(),
+        }
+    }
+
+    /// An [`Invalid`](Self::Invalid) with `invalidValue`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid {
+            message: message.into(),
+            scim_type: ScimType::InvalidValue,
+        }
+    }
+
+    /// A [`Storage`](Self::Storage) failure wrapping its cause.
+    pub fn storage(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Storage {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The HTTP status this error answers with: 404, 409, 412, 400 or 500.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound { .. } => 404,
+            Self::Uniqueness { .. } => 409,
+            Self::VersionMismatch(_) => 412,
+            Self::Invalid { .. } => 400,
+            Self::Storage { .. } => 500,
+        }
+    }
+
+    /// The SCIM error type, where one applies.
+    pub fn scim_type(&self) -> Option<ScimType> {
+        match self {
+            Self::Uniqueness { .. } => Some(ScimType::Uniqueness),
+            Self::Invalid { scim_type, .. } => Some(*scim_type),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Group membership as the in-memory provider keeps it: per group an ordered member
+//! list with O(1) lookups, per tenant the reverse map from member to groups.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::{Member, SetDigest};
+
+/// A group's members in the order they were added, with constant-time lookup by id
+/// and a running [`SetDigest`] of their ids.
+#[derive(Debug, Default)]
+pub(super) struct MemberList {
+    next: u64,
+    by_id: HashMap<Arc<str>, u64>,
+    ordered: BTreeMap<u64, Member>,
+    pub(super) digest: SetDigest,
+}
+
+impl MemberList {
+    pub(super) fn from_members(members: impl IntoIterator<Item = Member>) -> Self {
+        let mut list = Self::default();
+        for member in members {
+            list.add(member);
+        }
+        list
+    }
+
+    /// Adds a member; `false` when it was already there.
+    pub(super) fn add(&mut self, member: Member) -> bool {
+        if self.by_id.contains_key(member.value.as_str()) {
+            return false;
+        }
+        let position = self.next;
+        self.next += 1;
+        self.digest.insert(&member.value);
+        self.by_id.insert(member.value.as_str().into(), position);
+        self.ordered.insert(position, member);
+        true
+    }
+
+    /// Removes a member; `false` when it was not there.
+    pub(super) fn remove(&mut self, id: &str) -> bool {
+        let Some(position) = self.by_id.remove(id) else {
+            return false;
+        };
+        self.ordered.remove(&position);
+        self.digest.remove(id);
+        true
+    }
+
+    pub(super) fn ids(&self) -> impl Iterator<Item = &str> {
+        self.ordered.values().map(|m| m.value.as_str())
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.ordered.is_empty()
+    }
+
+    pub(super) fn to_json(&self) -> Value {
+        Value::Array(self.ordered.values().map(Member::to_json).collect())
+    }
+}
+
+/// Per tenant: which groups each id belongs to, and each group's display name, from
+/// which `User.groups` is derived.
+#[derive(Debug, Default)]
+pub(super) struct Memberships {
+    member_of: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
+    group_names: HashMap<Arc<str>, Option<String>>,
+}
+
+impl Memberships {
+    pub(super) fn join(&mut self, member: &str, group: &Arc<str>) {
+        self.member_of
+            .entry(member.into())
+            .or_default()
+            .insert(group.clone());
+    }
+
+    pub(super) fn leave(&mut self, member: &str, group: &str) {
+        if let Some(groups) = self.member_of.get_mut(member) {
+            groups.remove(group);
+            if groups.is_empty() {
+                self.member_of.remove(member);
+            }
+        }
+    }
+
+    /// The groups `member` belongs to.
+    pub(super) fn groups_of(&self, member: &str) -> Vec<Arc<str>> {
+        self.member_of
+            .get(member)
+            .map(|groups| groups.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn set_group_name(&mut self, group: &Arc<str>, name: Option<String>) {
+        self.group_names.insert(group.clone(), name);
+    }
+
+    pub(super) fn forget_group(&mut self, group: &str) {
+        self.group_names.remove(group);
+    }
+
+    /// `User.groups` of `member`: `(group id, display name)`, ordered by id.
+    pub(super) fn derived_groups(&self, member: &str) -> Vec<(Arc<str>, Option<String>)> {
+        self.member_of
+            .get(member)
+            .into_iter()
+            .flatten()
+            .map(|g| (g.clone(), self.group_names.get(g).cloned().flatten()))
+            .collect()
+    }
+}

@@ -1,0 +1,652 @@
+//! [`InMemoryProvider`]: every resource in memory, sharded by tenant and resource type.
+
+mod index;
+mod members;
+mod shard;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use async_trait::async_trait;
+use scim_schema::{DateTime, SchemaRegistry};
+use scim_version::{ConditionalResult, ScimVersion, VersionConflict};
+use serde_json::{Map, Value};
+
+use self::index::{id_lookup, plan};
+use self::members::{MemberList, Memberships};
+use self::shard::{Entry, Shard};
+use crate::{
+    ConditionalProvider, ListPage, ListQuery, Member, MembershipDelta, ProviderError,
+    RequestContext, ResourceProvider, VersionedResource,
+};
+
+/// A [`ResourceProvider`] and [`ConditionalProvider`] that keeps everything in memory.
+///
+/// - **Sharded**: one shard per tenant and resource type, each under its own
+///   `RwLock`; readers share it and never wait on a global lock.
+/// - **Atomic**: every compare-and-write checks the version and writes under the
+///   shard's write lock.
+/// - **Indexed**: `userName` (case-insensitive) and every `uniqueness: server`
+///   attribute are unique per tenant through an index, never a scan; `eq` filters on
+///   those, `externalId`, `displayName` and `emails` are served from indexes (inside an
+///   `and` too); other filters are evaluated with `scim-schema`'s evaluator.
+/// - **Compact**: resources are kept as serialized JSON beside their version and index
+///   keys, so 100,000 users take about twice the size of their JSON.
+/// - **Membership by delta**: a group's members live in an ordered set beside its JSON,
+///   and its version is updated incrementally, so adding one member costs the same for
+///   a group of 10 or of 100,000. `User.groups` is derived from membership and never
+///   stale; deleting a resource removes it from every group.
+///
+/// Data lives as long as the provider; nothing is persisted.
+#[derive(Debug)]
+pub struct InMemoryProvider {
+    registry: Arc<SchemaRegistry>,
+    tenants: RwLock<HashMap<Arc<str>, Arc<Tenant>>>,
+    sequence: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Tenant {
+    shards: RwLock<HashMap<String, Arc<Shard>>>,
+    /// Locked after a shard lock, never before one.
+    memberships: Mutex<Memberships>,
+}
+
+impl Tenant {
+    fn memberships(&self) -> MutexGuard<'_, Memberships> {
+        self.memberships
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The shards whose resources derive `groups`.
+    fn group_holders(&self) -> Vec<Arc<Shard>> {
+        let shards = self.shards.read().unwrap_or_else(PoisonError::into_inner);
+        shards
+            .values()
+            .filter(|s| s.layout.has_groups)
+            .cloned()
+            .collect()
+    }
+
+    /// Recomputes the derived `groups` of `member`, wherever it is stored.
+    fn refresh_groups(&self, member: &str) {
+        for shard in self.group_holders() {
+            let mut state = shard.write();
+            if let Some(entry) = state.entries.get_mut(member) {
+                let groups = self.memberships().derived_groups(member);
+                entry.set_groups(groups);
+                return;
+            }
+        }
+    }
+}
+
+impl Default for InMemoryProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InMemoryProvider {
+    /// A provider for the resource types of [`SchemaRegistry::default`] (User, Group).
+    pub fn new() -> Self {
+        Self::with_registry(Arc::new(SchemaRegistry::default()))
+    }
+
+    /// A provider for the resource types of `registry`.
+    pub fn with_registry(registry: Arc<SchemaRegistry>) -> Self {
+        Self {
+            registry,
+            tenants: RwLock::new(HashMap::new()),
+            sequence: AtomicU64::new(0),
+        }
+    }
+
+    fn tenant(&self, ctx: &RequestContext) -> Arc<Tenant> {
+        if let Some(tenant) = self
+            .tenants
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(ctx.tenant())
+        {
+            return tenant.clone();
+        }
+        let mut tenants = self.tenants.write().unwrap_or_else(PoisonError::into_inner);
+        tenants.entry(ctx.tenant().into()).or_default().clone()
+    }
+
+    fn shard(&self, tenant: &Tenant, resource_type: &str) -> Result<Arc<Shard>, ProviderError> {
+        let key = resource_type.to_ascii_lowercase();
+        if let Some(shard) = tenant
+            .shards
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(shard.clone());
+        }
+        let definition = self
+            .registry
+            .resource_type(resource_type)
+            .ok_or_else(|| {
+                ProviderError::invalid(format!("unknown resource type {resource_type:?}"))
+            })?
+            .clone();
+        let mut shards = tenant
+            .shards
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(shards
+            .entry(key)
+            .or_insert_with(|| Arc::new(Shard::new(definition)))
+            .clone())
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.sequence.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Create, replace and conditional replace.
+    fn write(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        target: Target<'_>,
+        resource: Value,
+    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        let Value::Object(mut object) = resource else {
+            return Err(ProviderError::invalid("a resource must be a JSON object"));
+        };
+        let id: Arc<str> = match target {
+            Target::New => match object.get("id").and_then(Value::as_str) {
+                Some(id) if !id.is_empty() => id.into(),
+                _ => crate::new_id().into(),
+            },
+            Target::Existing { id, .. } => id.into(),
+        };
+        object.insert("id".into(), Value::String(id.to_string()));
+        let new_members = shard.layout.has_members.then(|| take_members(&mut object));
+        object.remove("groups");
+        let base = Value::Object(object);
+        let keys = shard.keys(&base);
+
+        let mut state = shard.write();
+        let (previous_members, created) = match target {
+            Target::New => {
+                if state.entries.contains_key(&id) {
+                    return Err(ProviderError::Uniqueness {
+                        attribute: "id".into(),
+                        value: id.to_string(),
+                    });
+                }
+                (Vec::new(), None)
+            }
+            Target::Existing { expected, .. } => {
+                let Some(entry) = state.entries.get(&id) else {
+                    return Ok(ConditionalResult::NotFound);
+                };
+                if let Some(expected) = expected
+                    && !entry.version.matches(expected)
+                {
+                    return Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
+                        expected.clone(),
+                        entry.version.clone(),
+                    )));
+                }
+                let old = entry.parse_base()?;
+                let previous = entry
+                    .members
+                    .as_ref()
+                    .map(|m| m.ids().map(str::to_owned).collect())
+                    .unwrap_or_default();
+                (previous, old.pointer("/meta/created").cloned())
+            }
+        };
+        state.check_unique(&shard.layout, &id, &keys)?;
+        let base = with_meta(base, shard.definition.name(), created);
+        let members = new_members.map(MemberList::from_members);
+        let current_members: Vec<String> = members
+            .iter()
+            .flat_map(|m| m.ids().map(str::to_owned))
+            .collect();
+        let display_name = base
+            .get("displayName")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        match state.entries.get_mut(&id) {
+            Some(entry) => {
+                entry.members = members;
+                entry.set_base(&base);
+                state.rekey(&id, keys);
+            }
+            None => {
+                let entry = Entry::new(self.next_seq(), &base, members, keys);
+                state.insert(id.clone(), entry);
+            }
+        }
+
+        // Membership bookkeeping, under the shard lock (shard, then memberships).
+        let mut touched = Vec::new();
+        if shard.layout.has_members {
+            let mut memberships = tenant.memberships();
+            memberships.set_group_name(&id, display_name);
+            for gone in previous_members
+                .iter()
+                .filter(|m| !current_members.contains(m))
+            {
+                memberships.leave(gone, &id);
+            }
+            for member in &current_members {
+                memberships.join(member, &id);
+            }
+            // Every member's display of this group may have changed.
+            touched.extend(previous_members);
+            touched.extend(current_members);
+        }
+        if shard.layout.has_groups {
+            let groups = tenant.memberships().derived_groups(&id);
+            if let Some(entry) = state.entries.get_mut(&id) {
+                entry.set_groups(groups);
+            }
+        }
+        let stored = state.entries[&id].render()?;
+        drop(state);
+
+        touched.sort_unstable();
+        touched.dedup();
+        for member in &touched {
+            tenant.refresh_groups(member);
+        }
+        Ok(ConditionalResult::Success(stored))
+    }
+
+    fn remove(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        expected: Option<&ScimVersion>,
+    ) -> Result<ConditionalResult<()>, ProviderError> {
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        let mut state = shard.write();
+        let Some(entry) = state.entries.get(id) else {
+            return Ok(ConditionalResult::NotFound);
+        };
+        if let Some(expected) = expected
+            && !entry.version.matches(expected)
+        {
+            return Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
+                expected.clone(),
+                entry.version.clone(),
+            )));
+        }
+        let entry = state.remove(id).expect("present under the lock");
+        let (former_members, groups) = {
+            let mut memberships = tenant.memberships();
+            let former: Vec<String> = entry
+                .members
+                .iter()
+                .flat_map(|m| m.ids().map(str::to_owned))
+                .collect();
+            for member in &former {
+                memberships.leave(member, id);
+            }
+            if shard.layout.has_members {
+                memberships.forget_group(id);
+            }
+            (former, memberships.groups_of(id))
+        };
+        drop(state);
+
+        for member in &former_members {
+            tenant.refresh_groups(member);
+        }
+        // Remove the deleted resource from every group it belonged to.
+        let delta = MembershipDelta {
+            add: Vec::new(),
+            remove: vec![id.to_owned()],
+        };
+        for group in groups {
+            for shard in self.member_shards(&tenant) {
+                if shard.read().entries.contains_key(&*group) {
+                    // Unconditional; a group deleted meanwhile needs nothing more.
+                    let _ = self.apply_delta(&tenant, &shard, &group, &delta, None)?;
+                }
+            }
+        }
+        Ok(ConditionalResult::Success(()))
+    }
+
+    /// The shards whose resources have members.
+    fn member_shards(&self, tenant: &Tenant) -> Vec<Arc<Shard>> {
+        let shards = tenant.shards.read().unwrap_or_else(PoisonError::into_inner);
+        shards
+            .values()
+            .filter(|s| s.layout.has_members)
+            .cloned()
+            .collect()
+    }
+
+    fn apply_delta(
+        &self,
+        tenant: &Tenant,
+        shard: &Shard,
+        id: &str,
+        delta: &MembershipDelta,
+        expected: Option<&ScimVersion>,
+    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+        if !shard.layout.has_members {
+            return Err(ProviderError::invalid(format!(
+                "{} resources have no members",
+                shard.definition.name()
+            )));
+        }
+        let mut state = shard.write();
+        let Some(entry) = state.entries.get_mut(id) else {
+            return Ok(ConditionalResult::NotFound);
+        };
+        if let Some(expected) = expected
+            && !entry.version.matches(expected)
+        {
+            return Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
+                expected.clone(),
+                entry.version.clone(),
+            )));
+        }
+        let members = entry.members.get_or_insert_with(MemberList::default);
+        let added: Vec<String> = delta
+            .add
+            .iter()
+            .filter(|m| members.add((*m).clone()))
+            .map(|m| m.value.clone())
+            .collect();
+        let removed: Vec<String> = delta
+            .remove
+            .iter()
+            .filter(|m| members.remove(m))
+            .cloned()
+            .collect();
+        if added.is_empty() && removed.is_empty() {
+            return Ok(ConditionalResult::Success(entry.version.clone()));
+        }
+        let mut base = entry.parse_base()?;
+        if let Some(meta) = base.get_mut("meta").and_then(Value::as_object_mut) {
+            meta.insert(
+                "lastModified".into(),
+                Value::String(DateTime::now().to_string()),
+            );
+        }
+        entry.set_base(&base);
+        let version = entry.version.clone();
+        {
+            let group: Arc<str> = id.into();
+            let mut memberships = tenant.memberships();
+            for member in &added {
+                memberships.join(member, &group);
+            }
+            for member in &removed {
+                memberships.leave(member, id);
+            }
+        }
+        drop(state);
+        for member in added.iter().chain(&removed) {
+            tenant.refresh_groups(member);
+        }
+        Ok(ConditionalResult::Success(version))
+    }
+}
+
+/// What a write targets.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    New,
+    Existing {
+        id: &'a str,
+        expected: Option<&'a ScimVersion>,
+    },
+}
+
+/// Removes `members` from a resource and reads it into members.
+fn take_members(object: &mut Map<String, Value>) -> Vec<Member> {
+    match object.remove("members") {
+        Some(Value::Array(items)) => items.iter().filter_map(Member::from_json).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Sets `meta` as the provider maintains it: resource type, created (kept on
+/// replace), lastModified now, no version (the version lives beside the JSON).
+fn with_meta(mut base: Value, resource_type: &str, created: Option<Value>) -> Value {
+    let now = Value::String(DateTime::now().to_string());
+    if let Value::Object(object) = &mut base {
+        let mut meta = match object.remove("meta") {
+            Some(Value::Object(meta)) => meta,
+            _ => Map::new(),
+        };
+        meta.remove("version");
+        meta.insert(
+            "resourceType".into(),
+            Value::String(resource_type.to_owned()),
+        );
+        meta.insert("created".into(), created.unwrap_or_else(|| now.clone()));
+        meta.insert("lastModified".into(), now);
+        object.insert("meta".into(), Value::Object(meta));
+    }
+    base
+}
+
+fn expect_found<T>(
+    result: ConditionalResult<T>,
+    resource_type: &str,
+    id: &str,
+) -> Result<T, ProviderError> {
+    match result {
+        ConditionalResult::Success(value) => Ok(value),
+        ConditionalResult::NotFound => Err(ProviderError::not_found(resource_type, id)),
+        ConditionalResult::VersionMismatch(conflict) => {
+            Err(ProviderError::VersionMismatch(conflict))
+        }
+    }
+}
+
+#[async_trait]
+impl ResourceProvider for InMemoryProvider {
+    async fn create(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        resource: Value,
+    ) -> Result<VersionedResource, ProviderError> {
+        expect_found(
+            self.write(ctx, resource_type, Target::New, resource)?,
+            resource_type,
+            "",
+        )
+    }
+
+    async fn get(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<VersionedResource, ProviderError> {
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        let state = shard.read();
+        match state.entries.get(id) {
+            Some(entry) => entry.render(),
+            None => Err(ProviderError::not_found(resource_type, id)),
+        }
+    }
+
+    async fn replace(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        resource: Value,
+    ) -> Result<VersionedResource, ProviderError> {
+        let target = Target::Existing { id, expected: None };
+        expect_found(
+            self.write(ctx, resource_type, target, resource)?,
+            resource_type,
+            id,
+        )
+    }
+
+    async fn delete(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<(), ProviderError> {
+        expect_found(
+            self.remove(ctx, resource_type, id, None)?,
+            resource_type,
+            id,
+        )
+    }
+
+    async fn list(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        query: &ListQuery,
+    ) -> Result<ListPage, ProviderError> {
+        let window = query.window()?;
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        let definition = &shard.definition;
+        let state = shard.read();
+
+        // Candidates in creation order: from an index when the filter allows.
+        let candidates: Vec<&Entry> = match &query.filter {
+            Some(filter) => match id_lookup(filter) {
+                Some(id) => state.entries.get(id).into_iter().collect(),
+                None => match plan(definition, &shard.layout.indexes, &state.indexes, filter) {
+                    Some(ids) => {
+                        let mut found: Vec<&Entry> =
+                            ids.iter().filter_map(|id| state.entries.get(id)).collect();
+                        found.sort_unstable_by_key(|e| e.seq);
+                        found
+                    }
+                    None => state
+                        .order
+                        .values()
+                        .filter_map(|id| state.entries.get(id))
+                        .collect(),
+                },
+            },
+            None => state
+                .order
+                .values()
+                .filter_map(|id| state.entries.get(id))
+                .collect(),
+        };
+
+        if query.filter.is_none() && query.sort.is_none() {
+            // Render only the page.
+            let total = candidates.len();
+            let resources = candidates
+                .into_iter()
+                .skip(window.offset)
+                .take(window.limit)
+                .map(Entry::render)
+                .collect::<Result<_, _>>()?;
+            return Ok(ListPage::new(resources, total, window));
+        }
+
+        let mut matches = Vec::new();
+        for entry in candidates {
+            let rendered = entry.render()?;
+            if query
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.matches(rendered.resource(), definition))
+            {
+                matches.push(rendered);
+            }
+        }
+        if let Some(sort) = &query.sort {
+            // Stable: ties keep creation order.
+            matches.sort_by(|a, b| sort.compare(definition, a.resource(), b.resource()));
+        }
+        let total = matches.len();
+        let resources = matches
+            .into_iter()
+            .skip(window.offset)
+            .take(window.limit)
+            .collect();
+        Ok(ListPage::new(resources, total, window))
+    }
+
+    async fn update_members(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        delta: &MembershipDelta,
+    ) -> Result<ScimVersion, ProviderError> {
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        expect_found(
+            self.apply_delta(&tenant, &shard, id, delta, None)?,
+            resource_type,
+            id,
+        )
+    }
+
+    fn conditional(&self) -> Option<&dyn ConditionalProvider> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl ConditionalProvider for InMemoryProvider {
+    async fn conditional_update(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        resource: Value,
+        expected: &ScimVersion,
+    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
+        self.write(
+            ctx,
+            resource_type,
+            Target::Existing {
+                id,
+                expected: Some(expected),
+            },
+            resource,
+        )
+    }
+
+    async fn conditional_delete(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        expected: &ScimVersion,
+    ) -> Result<ConditionalResult<()>, ProviderError> {
+        self.remove(ctx, resource_type, id, Some(expected))
+    }
+
+    async fn conditional_update_members(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        delta: &MembershipDelta,
+        expected: &ScimVersion,
+    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        self.apply_delta(&tenant, &shard, id, delta, Some(expected))
+    }
+}

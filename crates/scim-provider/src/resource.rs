@@ -1,0 +1,307 @@
+//! [`VersionedResource`] and how a resource's version is computed from its content.
+//!
+//! A version is SHA-256 over three parts, so that membership can change by delta:
+//!
+//! ```text
+//! version = SHA-256( SHA-256(canonical(base)) ‖ digest(members[].value) ‖ digest(groups[].value) )
+//! ```
+//!
+//! `base` is the resource without `members`, `groups` and `meta.version`; a
+//! [`SetDigest`] is an order-independent sum of SHA-256 hashes that can add or remove
+//! one element in constant time. Adding one member to a group of 100,000 therefore
+//! costs one small hash, not a rehash of the member list, and any provider (in memory
+//! or SQL) arrives at the same version as [`ContentDigest::of`] computes from the full
+//! resource.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use scim_version::{ScimVersion, canonical_json};
+
+/// A resource as stored, with its version. `meta.version` inside the resource always
+/// equals [`version`](Self::version).
+///
+/// ```
+/// use scim_provider::VersionedResource;
+/// use serde_json::json;
+///
+/// let stored = VersionedResource::new(json!({"id": "1", "userName": "bjensen", "meta": {}}));
+/// assert_eq!(stored.resource()["meta"]["version"], stored.version().to_http_header());
+/// assert_eq!(stored.id(), Some("1"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionedResource {
+    resource: Value,
+    version: ScimVersion,
+}
+
+impl VersionedResource {
+    /// Computes the version of `resource` ([`ContentDigest::of`]) and records it in
+    /// `meta.version`.
+    pub fn new(resource: Value) -> Self {
+        let version = ContentDigest::of(&resource).version();
+        Self::with_version(resource, version)
+    }
+
+    /// A resource whose version the caller computed (incrementally, say); records it in
+    /// `meta.version`. The caller vouches that it is the content version.
+    pub fn with_version(mut resource: Value, version: ScimVersion) -> Self {
+        if let Value::Object(object) = &mut resource {
+            let meta = object
+                .entry("meta")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(meta) = meta {
+                meta.insert("version".into(), Value::String(version.to_http_header()));
+            }
+        }
+        Self { resource, version }
+    }
+
+    /// The resource.
+    pub fn resource(&self) -> &Value {
+        &self.resource
+    }
+
+    /// Its version.
+    pub fn version(&self) -> &ScimVersion {
+        &self.version
+    }
+
+    /// Its `id`.
+    pub fn id(&self) -> Option<&str> {
+        self.resource.get("id").and_then(Value::as_str)
+    }
+
+    /// The resource and its version.
+    pub fn into_parts(self) -> (Value, ScimVersion) {
+        (self.resource, self.version)
+    }
+
+    /// The resource alone.
+    pub fn into_resource(self) -> Value {
+        self.resource
+    }
+}
+
+/// An order-independent digest of a set of strings: the sum of their SHA-256 hashes
+/// modulo 2^256. Inserting or removing one element costs one hash.
+///
+/// ```
+/// use scim_provider::SetDigest;
+///
+/// let mut a = SetDigest::default();
+/// a.insert("x");
+/// a.insert("y");
+/// let b: SetDigest = ["y", "x"].into_iter().collect();
+/// assert_eq!(a, b);
+/// a.remove("x");
+/// assert_eq!(a, ["y"].into_iter().collect());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SetDigest([u64; 4]);
+
+impl SetDigest {
+    fn limbs(element: &str) -> [u64; 4] {
+        let hash: [u8; 32] = Sha256::digest(element.as_bytes()).into();
+        std::array::from_fn(|i| {
+            u64::from_le_bytes(hash[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
+        })
+    }
+
+    /// Adds an element.
+    pub fn insert(&mut self, element: &str) {
+        let mut carry = false;
+        for (limb, add) in self.0.iter_mut().zip(Self::limbs(element)) {
+            let (sum, c1) = limb.overflowing_add(add);
+            let (sum, c2) = sum.overflowing_add(u64::from(carry));
+            *limb = sum;
+            carry = c1 || c2;
+        }
+    }
+
+    /// Removes an element that was added.
+    pub fn remove(&mut self, element: &str) {
+        let mut borrow = false;
+        for (limb, sub) in self.0.iter_mut().zip(Self::limbs(element)) {
+            let (diff, b1) = limb.overflowing_sub(sub);
+            let (diff, b2) = diff.overflowing_sub(u64::from(borrow));
+            *limb = diff;
+            borrow = b1 || b2;
+        }
+    }
+
+    /// The digest as 32 bytes, for storage.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (chunk, limb) in out.chunks_exact_mut(8).zip(self.0) {
+            chunk.copy_from_slice(&limb.to_le_bytes());
+        }
+        out
+    }
+
+    /// A digest read back from [`to_bytes`](Self::to_bytes).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(std::array::from_fn(|i| {
+            u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
+        }))
+    }
+}
+
+impl<'a> FromIterator<&'a str> for SetDigest {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut digest = Self::default();
+        for element in iter {
+            digest.insert(element);
+        }
+        digest
+    }
+}
+
+/// The three parts a version is computed from (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentDigest {
+    /// SHA-256 of the canonical base (the resource without `members`, `groups` and
+    /// `meta.version`).
+    pub base: [u8; 32],
+    /// The digest of the `members[].value` ids.
+    pub members: SetDigest,
+    /// The digest of the `groups[].value` ids.
+    pub groups: SetDigest,
+}
+
+impl ContentDigest {
+    /// The digest of a whole resource.
+    ///
+    /// ```
+    /// use scim_provider::{ContentDigest, SetDigest};
+    /// use serde_json::json;
+    ///
+    /// let group = json!({"id": "g", "displayName": "G", "members": [{"value": "a"}, {"value": "b"}]});
+    /// let reordered = json!({"displayName": "G", "id": "g", "members": [{"value": "b"}, {"value": "a"}],
+    ///                        "meta": {"version": "W/\"old\""}});
+    /// assert_eq!(ContentDigest::of(&group).version(), ContentDigest::of(&reordered).version());
+    ///
+    /// // The same version, built incrementally.
+    /// let mut parts = ContentDigest::of(&json!({"id": "g", "displayName": "G"}));
+    /// parts.members = ["a", "b"].into_iter().collect::<SetDigest>();
+    /// assert_eq!(parts.version(), ContentDigest::of(&group).version());
+    /// ```
+    pub fn of(resource: &Value) -> Self {
+        let ids = |key: &str| -> SetDigest {
+            resource
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|item| item.get("value").and_then(Value::as_str))
+                .collect()
+        };
+        Self {
+            base: base_hash(resource),
+            members: ids("members"),
+            groups: ids("groups"),
+        }
+    }
+
+    /// The version these parts make.
+    pub fn version(&self) -> ScimVersion {
+        let mut hasher = Sha256::new();
+        hasher.update(self.base);
+        hasher.update(self.members.to_bytes());
+        hasher.update(self.groups.to_bytes());
+        ScimVersion::from_digest(hasher.finalize().into())
+    }
+}
+
+/// SHA-256 of the canonical resource without `members`, `groups` and `meta.version`
+/// (and without `meta` when nothing else is in it).
+pub fn base_hash(resource: &Value) -> [u8; 32] {
+    let base = match resource {
+        Value::Object(object) => {
+            let mut base = Map::new();
+            for (key, value) in object {
+                match key.as_str() {
+                    "members" | "groups" => {}
+                    "meta" => {
+                        let mut meta = value.clone();
+                        if let Value::Object(fields) = &mut meta {
+                            fields.remove("version");
+                            if fields.is_empty() {
+                                continue;
+                            }
+                        }
+                        base.insert(key.clone(), meta);
+                    }
+                    _ => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            Value::Object(base)
+        }
+        other => other.clone(),
+    };
+    Sha256::digest(canonical_json(&base)).into()
+}
+
+/// One member of a group: the id of a User or Group, its type and display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The member's id (`value`).
+    pub value: String,
+    /// `User` or `Group`, when known (`type`).
+    pub kind: Option<String>,
+    /// A display name (`display`).
+    pub display: Option<String>,
+}
+
+impl Member {
+    /// A member with only its id.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            kind: None,
+            display: None,
+        }
+    }
+
+    /// Reads a `members` element (`{"value": …, "type": …, "display": …}`).
+    pub fn from_json(value: &Value) -> Option<Self> {
+        let object = value.as_object()?;
+        let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+        Some(Self {
+            value: text("value")?,
+            kind: text("type"),
+            display: text("display"),
+        })
+    }
+
+    /// The `members` element.
+    pub fn to_json(&self) -> Value {
+        let mut object = Map::new();
+        object.insert("value".into(), Value::String(self.value.clone()));
+        if let Some(kind) = &self.kind {
+            object.insert("type".into(), Value::String(kind.clone()));
+        }
+        if let Some(display) = &self.display {
+            object.insert("display".into(), Value::String(display.clone()));
+        }
+        Value::Object(object)
+    }
+}
+
+/// Members to add to and remove from a group, applied as one write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MembershipDelta {
+    /// Members to add; ones already present are left as they are.
+    pub add: Vec<Member>,
+    /// Member ids to remove; ones not present are ignored.
+    pub remove: Vec<String>,
+}
+
+impl MembershipDelta {
+    /// Whether the delta changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty()
+    }
+}

@@ -1,0 +1,10 @@
+//! The in-memory provider keeps the provider contract.
+
+use std::sync::Arc;
+
+use scim_provider::InMemoryProvider;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_provider_keeps_the_contract() {
+    scim_provider::testkit::run_provider_contract(Arc::new(InMemoryProvider::new())).await;
+}
