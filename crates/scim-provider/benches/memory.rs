@@ -1,7 +1,6 @@
 //! Memory held by the in-memory provider for 100,000 typical users, against the size
 //! of their JSON. Prints the figures; run with `cargo bench -p scim-provider --bench memory`.
 
-#[path = "common.rs"]
 mod common;
 
 use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
@@ -18,15 +17,18 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let users: Vec<_> = (0..USERS).map(common::typical_user).collect();
-    let json_bytes: usize = users.iter().map(|u| u.to_string().len()).sum();
     let provider = InMemoryProvider::new();
     let ctx = RequestContext::new("memory");
     let before = resident_bytes().expect("/proc/self/statm");
-    rt.block_on(async {
-        for user in users {
+    // Users are made one at a time, so no input buffer is counted or reused.
+    let json_bytes = rt.block_on(async {
+        let mut json_bytes = 0;
+        for i in 0..USERS {
+            let user = common::typical_user(i);
+            json_bytes += user.to_string().len();
             provider.create(&ctx, "User", user).await.expect("create");
         }
+        json_bytes
     });
     let after = resident_bytes().expect("/proc/self/statm");
     let held = after.saturating_sub(before);

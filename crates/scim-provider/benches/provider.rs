@@ -2,7 +2,6 @@
 //! create at 1,000 vs 100,000 stored users, `userName eq` vs get-by-id at 100,000,
 //! adding a member to a group of 10 vs 100,000, conditional vs unconditional update.
 
-#[path = "common.rs"]
 mod common;
 
 use std::hint::black_box;

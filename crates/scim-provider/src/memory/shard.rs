@@ -2,7 +2,7 @@
 //! tenant, under one lock, with their indexes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use scim_schema::ResourceDefinition;
 use scim_version::ScimVersion;
@@ -12,56 +12,53 @@ use super::index::{Index, IndexSpec};
 use super::members::MemberList;
 use crate::{ContentDigest, ProviderError, SetDigest, VersionedResource};
 
+/// Index keys of a resource: (index number, key).
+pub(super) type Keys = Vec<(usize, String)>;
+
 /// A stored resource. The JSON is kept serialized (compact), without `members`,
 /// `groups` and `meta.version`, which live beside it, so memory stays close to the
-/// size of the JSON and membership changes never rewrite it.
+/// size of the JSON and membership changes never rewrite it. Index keys are not kept
+/// here: they are read back from the JSON when the entry changes.
 #[derive(Debug)]
 pub(super) struct Entry {
     pub(super) seq: u64,
     pub(super) base: Box<str>,
     pub(super) base_hash: [u8; 32],
-    pub(super) members: Option<MemberList>,
-    /// Derived `groups`: (group id, display name).
-    pub(super) groups: Vec<(Arc<str>, Option<String>)>,
-    pub(super) groups_digest: SetDigest,
+    /// Boxed: most resources have none, and users are many.
+    pub(super) members: Option<Box<MemberList>>,
+    groups: Option<Box<DerivedGroups>>,
     pub(super) version: ScimVersion,
-    /// The index keys this entry holds, per index.
-    pub(super) keys: Vec<(usize, String)>,
+}
+
+/// The derived `groups` of a resource: (group id, display name), and their digest.
+#[derive(Debug, PartialEq)]
+struct DerivedGroups {
+    list: Vec<(Arc<str>, Option<String>)>,
+    digest: SetDigest,
 }
 
 impl Entry {
     /// An entry for a resource without `members`, `groups` and `meta.version`.
-    pub(super) fn new(
-        seq: u64,
-        base: &Value,
-        members: Option<MemberList>,
-        keys: Vec<(usize, String)>,
-    ) -> Self {
-        let base_hash = crate::base_hash(base);
-        let version = Self::version_of(base_hash, members.as_ref(), SetDigest::default());
-        Self {
+    pub(super) fn new(seq: u64, base: &Value, members: Option<MemberList>) -> Self {
+        let mut entry = Self {
             seq,
-            base_hash,
+            base_hash: crate::base_hash(base),
             base: base.to_string().into_boxed_str(),
-            members,
-            groups: Vec::new(),
-            groups_digest: SetDigest::default(),
-            version,
-            keys,
-        }
-    }
-
-    fn version_of(base: [u8; 32], members: Option<&MemberList>, groups: SetDigest) -> ScimVersion {
-        ContentDigest {
-            base,
-            members: members.map(|m| m.digest).unwrap_or_default(),
-            groups,
-        }
-        .version()
+            members: members.map(Box::new),
+            groups: None,
+            version: ScimVersion::from_digest([0; 32]),
+        };
+        entry.refresh_version();
+        entry
     }
 
     pub(super) fn refresh_version(&mut self) {
-        self.version = Self::version_of(self.base_hash, self.members.as_ref(), self.groups_digest);
+        self.version = ContentDigest {
+            base: self.base_hash,
+            members: self.members.as_ref().map(|m| m.digest).unwrap_or_default(),
+            groups: self.groups.as_ref().map(|g| g.digest).unwrap_or_default(),
+        }
+        .version();
     }
 
     /// Replaces the base (after a change of `meta.lastModified`, say).
@@ -83,21 +80,17 @@ impl Entry {
             if let Some(members) = self.members.as_ref().filter(|m| !m.is_empty()) {
                 object.insert("members".into(), members.to_json());
             }
-            if !self.groups.is_empty() {
-                let groups = self
-                    .groups
-                    .iter()
-                    .map(|(id, display)| {
-                        let mut group = Map::new();
-                        group.insert("value".into(), Value::String(id.to_string()));
-                        if let Some(display) = display {
-                            group.insert("display".into(), Value::String(display.clone()));
-                        }
-                        group.insert("type".into(), Value::String("direct".into()));
-                        Value::Object(group)
-                    })
-                    .collect();
-                object.insert("groups".into(), Value::Array(groups));
+            if let Some(groups) = &self.groups {
+                let groups = groups.list.iter().map(|(id, display)| {
+                    let mut group = Map::new();
+                    group.insert("value".into(), Value::String(id.to_string()));
+                    if let Some(display) = display {
+                        group.insert("display".into(), Value::String(display.clone()));
+                    }
+                    group.insert("type".into(), Value::String("direct".into()));
+                    Value::Object(group)
+                });
+                object.insert("groups".into(), Value::Array(groups.collect()));
             }
         }
         Ok(VersionedResource::with_version(
@@ -107,11 +100,14 @@ impl Entry {
     }
 
     /// Sets the derived groups; `true` when they changed.
-    pub(super) fn set_groups(&mut self, groups: Vec<(Arc<str>, Option<String>)>) -> bool {
+    pub(super) fn set_groups(&mut self, list: Vec<(Arc<str>, Option<String>)>) -> bool {
+        let groups = (!list.is_empty()).then(|| {
+            let digest = list.iter().map(|(id, _)| &**id).collect();
+            Box::new(DerivedGroups { list, digest })
+        });
         if groups == self.groups {
             return false;
         }
-        self.groups_digest = groups.iter().map(|(id, _)| &**id).collect();
         self.groups = groups;
         self.refresh_version();
         true
@@ -156,34 +152,30 @@ impl ShardState {
         Ok(())
     }
 
-    pub(super) fn insert(&mut self, id: Arc<str>, entry: Entry) {
-        for (i, key) in &entry.keys {
-            self.indexes[*i].insert(key.clone(), &id);
-        }
+    /// Stores an entry under the index `keys` of its resource.
+    pub(super) fn insert(&mut self, id: Arc<str>, entry: Entry, keys: Keys) {
+        self.rekey(&id, &[], keys);
         self.order.insert(entry.seq, id.clone());
         self.entries.insert(id, entry);
     }
 
-    pub(super) fn remove(&mut self, id: &str) -> Option<Entry> {
+    /// Removes an entry stored under the index `keys`.
+    pub(super) fn remove(&mut self, id: &str, keys: &[(usize, String)]) -> Option<Entry> {
         let entry = self.entries.remove(id)?;
-        for (i, key) in &entry.keys {
+        for (i, key) in keys {
             self.indexes[*i].remove(key, id);
         }
         self.order.remove(&entry.seq);
         Some(entry)
     }
 
-    /// Swaps the index keys of an entry.
-    pub(super) fn rekey(&mut self, id: &Arc<str>, keys: Vec<(usize, String)>) {
-        let Some(entry) = self.entries.get_mut(id) else {
-            return;
-        };
-        let old = std::mem::replace(&mut entry.keys, keys);
-        for (i, key) in &old {
+    /// Moves an id from `old` index keys to `new` ones.
+    pub(super) fn rekey(&mut self, id: &Arc<str>, old: &[(usize, String)], new: Keys) {
+        for (i, key) in old {
             self.indexes[*i].remove(key, id);
         }
-        for (i, key) in &self.entries[id].keys {
-            self.indexes[*i].insert(key.clone(), id);
+        for (i, key) in new {
+            self.indexes[i].insert(key, id);
         }
     }
 }
@@ -219,19 +211,15 @@ impl Shard {
     }
 
     pub(super) fn read(&self) -> RwLockReadGuard<'_, ShardState> {
-        self.state
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(super) fn write(&self) -> RwLockWriteGuard<'_, ShardState> {
-        self.state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The index keys of a resource.
-    pub(super) fn keys(&self, resource: &Value) -> Vec<(usize, String)> {
+    pub(super) fn keys(&self, resource: &Value) -> Keys {
         self.layout
             .indexes
             .iter()
