@@ -91,7 +91,22 @@ pub async fn try_conditional_delete(
     }
 }
 
-async fn check_version(
+/// `Err` with the conflict when `current` is not the `expected` version (`None`
+/// expects nothing).
+pub(crate) fn check_expected(
+    current: &ScimVersion,
+    expected: Option<&ScimVersion>,
+) -> Result<(), VersionConflict> {
+    match expected {
+        Some(expected) if !current.matches(expected) => {
+            Err(VersionConflict::new(expected.clone(), current.clone()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads the resource and compares its version: the non-atomic fallback.
+pub(crate) async fn check_version(
     provider: &dyn ResourceProvider,
     ctx: &RequestContext,
     resource_type: &str,
@@ -99,11 +114,10 @@ async fn check_version(
     expected: &ScimVersion,
 ) -> Result<ConditionalResult<()>, ProviderError> {
     match provider.get(ctx, resource_type, id).await {
-        Ok(current) if current.version().matches(expected) => Ok(ConditionalResult::Success(())),
-        Ok(current) => Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
-            expected.clone(),
-            current.version().clone(),
-        ))),
+        Ok(current) => Ok(match check_expected(current.version(), Some(expected)) {
+            Ok(()) => ConditionalResult::Success(()),
+            Err(conflict) => ConditionalResult::VersionMismatch(conflict),
+        }),
         Err(ProviderError::NotFound { .. }) => Ok(ConditionalResult::NotFound),
         Err(other) => Err(other),
     }

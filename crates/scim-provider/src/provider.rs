@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::Value;
 
-use crate::fallback::not_found_to_result;
+use crate::fallback::{check_version, not_found_to_result};
 use crate::{
     ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, VersionedResource,
 };
@@ -161,17 +161,15 @@ pub async fn try_conditional_update_members(
                 .await
         }
         (Some(expected), None) => {
-            let current = match provider.get(ctx, resource_type, id).await {
-                Ok(current) => current,
-                Err(ProviderError::NotFound { .. }) => return Ok(ConditionalResult::NotFound),
-                Err(other) => return Err(other),
-            };
-            if !current.version().matches(expected) {
-                return Ok(ConditionalResult::VersionMismatch(
-                    scim_version::VersionConflict::new(expected.clone(), current.version().clone()),
-                ));
+            match check_version(provider, ctx, resource_type, id, expected).await? {
+                ConditionalResult::Success(()) => not_found_to_result(
+                    provider.update_members(ctx, resource_type, id, delta).await,
+                ),
+                ConditionalResult::VersionMismatch(conflict) => {
+                    Ok(ConditionalResult::VersionMismatch(conflict))
+                }
+                ConditionalResult::NotFound => Ok(ConditionalResult::NotFound),
             }
-            not_found_to_result(provider.update_members(ctx, resource_type, id, delta).await)
         }
         (None, _) => {
             not_found_to_result(provider.update_members(ctx, resource_type, id, delta).await)

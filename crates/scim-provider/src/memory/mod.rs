@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use scim_schema::{DateTime, SchemaRegistry};
-use scim_version::{ConditionalResult, ScimVersion, VersionConflict};
+use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::{Map, Value};
 
 use self::index::{id_lookup, plan};
 use self::members::{MemberList, Memberships};
 use self::shard::{Entry, Shard};
+use crate::fallback::check_expected;
 use crate::{
     ConditionalProvider, ListPage, ListQuery, Member, MembershipDelta, ProviderError,
     RequestContext, ResourceProvider, VersionedResource,
@@ -190,13 +191,8 @@ impl InMemoryProvider {
                 let Some(entry) = state.entries.get(&id) else {
                     return Ok(ConditionalResult::NotFound);
                 };
-                if let Some(expected) = expected
-                    && !entry.version.matches(expected)
-                {
-                    return Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
-                        expected.clone(),
-                        entry.version.clone(),
-                    )));
+                if let Err(conflict) = check_expected(&entry.version, expected) {
+                    return Ok(ConditionalResult::VersionMismatch(conflict));
                 }
                 let old = entry.parse_base()?;
                 old_keys = shard.keys(&old);
@@ -279,13 +275,8 @@ impl InMemoryProvider {
         let Some(entry) = state.entries.get(id) else {
             return Ok(ConditionalResult::NotFound);
         };
-        if let Some(expected) = expected
-            && !entry.version.matches(expected)
-        {
-            return Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
-                expected.clone(),
-                entry.version.clone(),
-            )));
+        if let Err(conflict) = check_expected(&entry.version, expected) {
+            return Ok(ConditionalResult::VersionMismatch(conflict));
         }
         let keys = shard.keys(&entry.parse_base()?);
         let entry = state.remove(id, &keys).expect("present under the lock");
@@ -353,13 +344,8 @@ impl InMemoryProvider {
         let Some(entry) = state.entries.get_mut(id) else {
             return Ok(ConditionalResult::NotFound);
         };
-        if let Some(expected) = expected
-            && !entry.version.matches(expected)
-        {
-            return Ok(ConditionalResult::VersionMismatch(VersionConflict::new(
-                expected.clone(),
-                entry.version.clone(),
-            )));
+        if let Err(conflict) = check_expected(&entry.version, expected) {
+            return Ok(ConditionalResult::VersionMismatch(conflict));
         }
         let members = entry.members.get_or_insert_with(Box::default);
         let added: Vec<String> = delta
