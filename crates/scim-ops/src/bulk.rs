@@ -1,0 +1,352 @@
+//! Bulk (RFC 7644 section 3.7): many operations in one request, with `bulkId`
+//! references resolved across them.
+//!
+//! Operations run in order, except that one referring to a `bulkId` waits until the
+//! operation that creates it has run (forward references work). Operations that wait
+//! on each other in a cycle fail with `409` and say so; a reference to a `bulkId`
+//! that no operation creates, or whose creation failed, fails with `409` too.
+
+use std::collections::HashMap;
+
+use scim_schema::{ScimType, builtin};
+use scim_version::Precondition;
+use serde_json::{Value, json};
+
+use crate::{
+    Operation, ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse,
+};
+
+const BULK_ID_PREFIX: &str = "bulkId:";
+
+struct BulkOperation {
+    method: String,
+    bulk_id: Option<String>,
+    path: String,
+    data: Option<Value>,
+    version: Option<String>,
+}
+
+impl ScimOperationHandler {
+    pub(crate) async fn bulk(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        let body = self.body(request)?;
+        let limits = self.config().bulk;
+        let size = request.body_size.unwrap_or_else(|| body.to_string().len());
+        if size > limits.max_payload_size {
+            return Err(ScimError::new(
+                413,
+                None,
+                format!(
+                    "the bulk request is {size} bytes; maxPayloadSize is {}",
+                    limits.max_payload_size
+                ),
+            ));
+        }
+        let (operations, fail_on_errors) = parse_bulk(body)?;
+        if operations.len() > limits.max_operations {
+            return Err(ScimError::new(
+                413,
+                Some(ScimType::TooMany),
+                format!(
+                    "the bulk request has {} operations; maxOperations is {}",
+                    operations.len(),
+                    limits.max_operations
+                ),
+            ));
+        }
+
+        let mut created: HashMap<String, String> = HashMap::new();
+        let mut results: Vec<Option<Value>> = vec![None; operations.len()];
+        let mut pending: Vec<usize> = (0..operations.len()).collect();
+        let mut errors = 0usize;
+        'rounds: while !pending.is_empty() {
+            let mut progress = false;
+            let mut still_pending = Vec::new();
+            for &index in &pending {
+                let operation = &operations[index];
+                let references = references_of(operation);
+                let waiting = references.iter().any(|r| {
+                    !created.contains_key(r)
+                        && pending.iter().any(|&p| {
+                            p != index
+                                && results[p].is_none()
+                                && operations[p].bulk_id.as_deref() == Some(r)
+                        })
+                });
+                if waiting {
+                    still_pending.push(index);
+                    continue;
+                }
+                progress = true;
+                let result = match references.iter().find(|r| !created.contains_key(*r)) {
+                    Some(missing) => error_result(
+                        operation,
+                        ScimError::new(
+                            409,
+                            Some(ScimType::InvalidValue),
+                            format!("bulkId {missing:?} could not be resolved"),
+                        ),
+                    ),
+                    None => self.run(request, operation, &created).await,
+                };
+                let status = result.response.status;
+                if let (Some(bulk_id), Some(id)) = (&operation.bulk_id, &result.id) {
+                    created.insert(bulk_id.clone(), id.clone());
+                }
+                results[index] = Some(result.json);
+                if !(200..300).contains(&status) {
+                    errors += 1;
+                    if fail_on_errors.is_some_and(|limit| errors >= limit) {
+                        break 'rounds;
+                    }
+                }
+            }
+            if !progress {
+                // Everything left waits on something else left: a cycle.
+                for &index in &still_pending {
+                    let err = ScimError::new(
+                        409,
+                        Some(ScimType::InvalidValue),
+                        "circular bulkId reference",
+                    );
+                    results[index] = Some(error_result(&operations[index], err).json);
+                }
+                break;
+            }
+            pending = still_pending;
+        }
+        let operations: Vec<Value> = results.into_iter().flatten().collect();
+        Ok(ScimOperationResponse::json(
+            200,
+            json!({"schemas": [builtin::BULK_RESPONSE], "Operations": operations}),
+        ))
+    }
+
+    /// Runs one bulk operation, with `bulkId`s replaced by the ids created so far.
+    async fn run(
+        &self,
+        request: &ScimOperationRequest,
+        operation: &BulkOperation,
+        created: &HashMap<String, String>,
+    ) -> OperationResult {
+        let path = substitute_str(&operation.path, created);
+        let data = operation.data.as_ref().map(|d| substitute(d, created));
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let (kind, resource_type, id) = match (
+            operation.method.to_ascii_uppercase().as_str(),
+            segments.as_slice(),
+        ) {
+            ("POST", [resource_type]) => (Operation::Create, *resource_type, None),
+            ("PUT", [resource_type, id]) => (Operation::Replace, *resource_type, Some(*id)),
+            ("PATCH", [resource_type, id]) => (Operation::Patch, *resource_type, Some(*id)),
+            ("DELETE", [resource_type, id]) => (Operation::Delete, *resource_type, Some(*id)),
+            _ => {
+                let err = ScimError::bad_request(
+                    ScimType::InvalidSyntax,
+                    format!(
+                        "{} {} is not a bulk operation",
+                        operation.method, operation.path
+                    ),
+                );
+                return error_result(operation, err);
+            }
+        };
+        if resource_type.eq_ignore_ascii_case("Bulk") {
+            return error_result(
+                operation,
+                ScimError::bad_request(ScimType::InvalidSyntax, "Bulk cannot nest"),
+            );
+        }
+        let expected_version = match operation
+            .version
+            .as_deref()
+            .map(Precondition::parse)
+            .transpose()
+        {
+            Ok(version) => version,
+            Err(err) => return error_result(operation, err.into()),
+        };
+        let sub_request = ScimOperationRequest {
+            resource_type: Some(resource_type.to_owned()),
+            id: id.map(str::to_owned),
+            body: data,
+            expected_version,
+            context: request.context.clone(),
+            ..ScimOperationRequest::new(kind)
+        };
+        let response = match self.write_operation(&sub_request).await {
+            Ok(response) => response,
+            Err(err) => err.into(),
+        };
+        let created_id = response
+            .body
+            .as_ref()
+            .and_then(|b| b.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .filter(|_| kind == Operation::Create && response.status == 201);
+        let mut json = json!({"method": operation.method, "status": response.status.to_string()});
+        if let Some(bulk_id) = &operation.bulk_id {
+            json["bulkId"] = json!(bulk_id);
+        }
+        let location = response.location.clone().or_else(|| {
+            let id = created_id.as_deref().or(id)?;
+            let definition = self.registry().resource_type_by_endpoint(resource_type)?;
+            (response.is_success() && kind != Operation::Delete)
+                .then(|| self.location(definition, id))
+        });
+        if let Some(location) = location {
+            json["location"] = json!(location);
+        }
+        if let Some(version) = &response.current_version {
+            json["version"] = json!(version.to_http_header());
+        }
+        if !response.is_success() {
+            json["response"] = response.body.clone().unwrap_or(Value::Null);
+        }
+        OperationResult {
+            response,
+            json,
+            id: created_id,
+        }
+    }
+}
+
+struct OperationResult {
+    response: ScimOperationResponse,
+    json: Value,
+    id: Option<String>,
+}
+
+fn error_result(operation: &BulkOperation, err: ScimError) -> OperationResult {
+    let mut json = json!({"method": operation.method, "status": err.status.to_string(), "response": err.to_json()});
+    if let Some(bulk_id) = &operation.bulk_id {
+        json["bulkId"] = json!(bulk_id);
+    }
+    OperationResult {
+        response: err.into(),
+        json,
+        id: None,
+    }
+}
+
+fn parse_bulk(body: &Value) -> Result<(Vec<BulkOperation>, Option<usize>), ScimError> {
+    let syntax = |message: &str| ScimError::bad_request(ScimType::InvalidSyntax, message);
+    let object = body
+        .as_object()
+        .ok_or_else(|| syntax("a BulkRequest must be a JSON object"))?;
+    let get = |o: &serde_json::Map<String, Value>, name: &str| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let is_bulk = get(object, "schemas")
+        .and_then(|s| s.as_array().cloned())
+        .is_some_and(|s| {
+            s.iter().any(|u| {
+                u.as_str()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(builtin::BULK_REQUEST))
+            })
+        });
+    if !is_bulk {
+        return Err(syntax(
+            "a BulkRequest must list urn:ietf:params:scim:api:messages:2.0:BulkRequest in \"schemas\"",
+        ));
+    }
+    let fail_on_errors = match get(object, "failOnErrors") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.as_u64()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| syntax("failOnErrors must be a positive integer"))?
+                as usize,
+        ),
+        Some(_) => return Err(syntax("failOnErrors must be a positive integer")),
+    };
+    let operations = get(object, "Operations")
+        .and_then(|o| o.as_array().cloned())
+        .ok_or_else(|| syntax("a BulkRequest needs an \"Operations\" array"))?;
+    let operations = operations
+        .iter()
+        .map(|op| {
+            let op = op
+                .as_object()
+                .ok_or_else(|| syntax("each bulk operation must be a JSON object"))?;
+            let text = |name: &str| get(op, name).and_then(|v| v.as_str().map(str::to_owned));
+            let method =
+                text("method").ok_or_else(|| syntax("each bulk operation needs a \"method\""))?;
+            let path =
+                text("path").ok_or_else(|| syntax("each bulk operation needs a \"path\""))?;
+            let bulk_id = text("bulkId");
+            if method.eq_ignore_ascii_case("POST") && bulk_id.is_none() {
+                return Err(syntax("a bulk POST needs a \"bulkId\""));
+            }
+            Ok(BulkOperation {
+                method: method.to_ascii_uppercase(),
+                bulk_id,
+                path,
+                data: get(op, "data"),
+                version: text("version"),
+            })
+        })
+        .collect::<Result<_, ScimError>>()?;
+    Ok((operations, fail_on_errors))
+}
+
+/// The `bulkId`s an operation refers to (other than its own).
+fn references_of(operation: &BulkOperation) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_references(&Value::String(operation.path.clone()), &mut found);
+    if let Some(data) = &operation.data {
+        collect_references(data, &mut found);
+    }
+    found.retain(|r| Some(r) != operation.bulk_id.as_ref());
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn collect_references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::String(s) => {
+            for segment in s.split('/') {
+                if let Some(id) = segment.strip_prefix(BULK_ID_PREFIX) {
+                    found.push(id.to_owned());
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, found)),
+        Value::Object(map) => map.values().for_each(|v| collect_references(v, found)),
+        _ => {}
+    }
+}
+
+fn substitute_str(text: &str, created: &HashMap<String, String>) -> String {
+    text.split('/')
+        .map(|segment| {
+            match segment
+                .strip_prefix(BULK_ID_PREFIX)
+                .and_then(|b| created.get(b))
+            {
+                Some(id) => id.as_str(),
+                None => segment,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn substitute(value: &Value, created: &HashMap<String, String>) -> Value {
+    match value {
+        Value::String(s) if s.contains(BULK_ID_PREFIX) => Value::String(substitute_str(s, created)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, created)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, created)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}

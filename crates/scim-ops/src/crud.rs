@@ -1,0 +1,151 @@
+//! Create, get, replace and delete (RFC 7644 sections 3.3, 3.4.1, 3.5.1, 3.6).
+
+use scim_provider::{try_conditional_delete, try_conditional_update};
+use scim_schema::{ScimType, validate};
+use scim_version::ConditionalResult;
+use serde_json::Value;
+
+use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse};
+
+/// The `value`s of a resource's `members`.
+pub(crate) fn member_ids(resource: &Value) -> Vec<&str> {
+    resource
+        .get("members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("value").and_then(Value::as_str))
+        .collect()
+}
+
+impl ScimOperationHandler {
+    pub(crate) async fn create(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        let definition = self.definition(request)?;
+        let projection = self.projection(request)?;
+        let resource = validate::create(
+            definition,
+            self.body(request)?,
+            &self.validation_options(request),
+        )?;
+        self.check_members(request, definition, &member_ids(&resource))
+            .await?;
+        let stored = self
+            .provider()
+            .create(&request.context, definition.name(), resource)
+            .await?;
+        let id = stored.id().unwrap_or_default().to_owned();
+        let mut response = self.resource_response(201, definition, &stored, &projection);
+        response.location = Some(self.location(definition, &id));
+        Ok(response)
+    }
+
+    pub(crate) async fn get(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        let definition = self.definition(request)?;
+        let projection = self.projection(request)?;
+        let stored = self
+            .provider()
+            .get(&request.context, definition.name(), self.id(request)?)
+            .await?;
+        if self.preconditions(request, stored.version(), true)? {
+            return Ok(ScimOperationResponse::empty(304).with_version(stored.version().clone()));
+        }
+        Ok(self.resource_response(200, definition, &stored, &projection))
+    }
+
+    pub(crate) async fn replace(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        let definition = self.definition(request)?;
+        let projection = self.projection(request)?;
+        let id = self.id(request)?;
+        let body = self.body(request)?;
+        if let Some(sent) = body.get("id").and_then(Value::as_str)
+            && sent != id
+        {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!("the body's id {sent:?} does not match the URL's {id:?}"),
+            ));
+        }
+        let options = self.validation_options(request);
+        let ctx = &request.context;
+        for attempt in 0..=self.config().patch_retries {
+            let current = self.provider().get(ctx, definition.name(), id).await?;
+            self.preconditions(request, current.version(), false)?;
+            let replacement = validate::replace(definition, body, current.resource(), &options)?;
+            let previous = member_ids(current.resource());
+            let added: Vec<&str> = member_ids(&replacement)
+                .into_iter()
+                .filter(|m| !previous.contains(m))
+                .collect();
+            self.check_members(request, definition, &added).await?;
+            let outcome = try_conditional_update(
+                &**self.provider(),
+                ctx,
+                definition.name(),
+                id,
+                replacement,
+                Some(current.version()),
+            )
+            .await?;
+            match outcome {
+                ConditionalResult::Success(stored) => {
+                    return Ok(self.resource_response(200, definition, &stored, &projection));
+                }
+                ConditionalResult::NotFound => break,
+                ConditionalResult::VersionMismatch(conflict) => {
+                    if request.expected_version.is_some() || attempt == self.config().patch_retries
+                    {
+                        return Err(conflict.into());
+                    }
+                }
+            }
+        }
+        Err(ScimError::not_found(format!(
+            "{} {id} not found",
+            definition.name()
+        )))
+    }
+
+    pub(crate) async fn delete(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        let definition = self.definition(request)?;
+        let id = self.id(request)?;
+        let ctx = &request.context;
+        for attempt in 0..=self.config().patch_retries {
+            let current = self.provider().get(ctx, definition.name(), id).await?;
+            self.preconditions(request, current.version(), false)?;
+            match try_conditional_delete(
+                &**self.provider(),
+                ctx,
+                definition.name(),
+                id,
+                Some(current.version()),
+            )
+            .await?
+            {
+                ConditionalResult::Success(()) => return Ok(ScimOperationResponse::empty(204)),
+                ConditionalResult::NotFound => break,
+                ConditionalResult::VersionMismatch(conflict) => {
+                    if request.expected_version.is_some() || attempt == self.config().patch_retries
+                    {
+                        return Err(conflict.into());
+                    }
+                }
+            }
+        }
+        Err(ScimError::not_found(format!(
+            "{} {id} not found",
+            definition.name()
+        )))
+    }
+}

@@ -1,0 +1,352 @@
+//! [`ScimOperationHandler`]: dispatch, and what every operation shares.
+
+use std::sync::Arc;
+
+use scim_provider::{ListQuery, ResourceProvider, VersionedResource};
+use scim_schema::{
+    Filter, Projection, ResourceDefinition, SchemaRegistry, ScimType, ValidationOptions,
+};
+use scim_version::{ScimVersion, VersionConflict};
+use serde_json::Value;
+
+use crate::config::{MeMapping, TenantConfig};
+use crate::{Operation, ScimError, ScimOperationRequest, ScimOperationResponse, ServiceConfig};
+
+/// Runs SCIM operations against a provider. Cheap to clone (one reference count);
+/// share one per server.
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// use std::sync::Arc;
+/// use scim_ops::{ScimOperationHandler, ScimOperationRequest, ServiceConfig};
+/// use scim_provider::InMemoryProvider;
+/// use scim_schema::SchemaRegistry;
+/// use serde_json::json;
+///
+/// let handler = ScimOperationHandler::new(
+///     Arc::new(InMemoryProvider::new()),
+///     Arc::new(SchemaRegistry::default()),
+///     ServiceConfig::new("https://example.com/scim/v2"),
+/// );
+/// let created = handler.handle(ScimOperationRequest::create("User", json!({
+///     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+///     "userName": "bjensen"
+/// }))).await;
+/// assert_eq!(created.status, 201);
+/// let body = created.body.unwrap();
+/// assert_eq!(body["meta"]["version"], created.current_version.unwrap().to_http_header());
+/// assert!(created.location.unwrap().starts_with("https://example.com/scim/v2/Users/"));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct ScimOperationHandler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    provider: Arc<dyn ResourceProvider>,
+    registry: Arc<SchemaRegistry>,
+    config: ServiceConfig,
+}
+
+impl std::fmt::Debug for ScimOperationHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScimOperationHandler")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScimOperationHandler {
+    /// A handler over `provider`, for the resource types of `registry`.
+    pub fn new(
+        provider: Arc<dyn ResourceProvider>,
+        registry: Arc<SchemaRegistry>,
+        config: ServiceConfig,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                provider,
+                registry,
+                config,
+            }),
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &Arc<dyn ResourceProvider> {
+        &self.inner.provider
+    }
+
+    /// The schemas and resource types.
+    pub fn registry(&self) -> &Arc<SchemaRegistry> {
+        &self.inner.registry
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    /// Runs one operation. Every failure becomes a SCIM error response; nothing panics.
+    pub async fn handle(&self, request: ScimOperationRequest) -> ScimOperationResponse {
+        match self.dispatch(request).await {
+            Ok(response) => response,
+            Err(err) => err.into(),
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        mut request: ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        if request.me {
+            self.resolve_me(&mut request).await?;
+        }
+        match request.operation {
+            Operation::Create | Operation::Replace | Operation::Patch | Operation::Delete => {
+                self.write_operation(&request).await
+            }
+            Operation::Get => self.get(&request).await,
+            Operation::List | Operation::Search => self.list(&request).await,
+            Operation::Bulk => self.bulk(&request).await,
+            Operation::ServiceProviderConfig => Ok(self.service_provider_config(&request)),
+            Operation::ResourceTypes => self.resource_types(&request),
+            Operation::Schemas => self.schemas(&request),
+        }
+    }
+
+    /// The single-resource writes a Bulk operation may carry (no recursion into Bulk).
+    pub(crate) async fn write_operation(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        match request.operation {
+            Operation::Create => self.create(request).await,
+            Operation::Replace => self.replace(request).await,
+            Operation::Patch => self.patch(request).await,
+            Operation::Delete => self.delete(request).await,
+            other => Err(ScimError::bad_request(
+                ScimType::InvalidSyntax,
+                format!("{other:?} is not a bulk operation"),
+            )),
+        }
+    }
+
+    /// `/Me`: the principal's User.
+    async fn resolve_me(&self, request: &mut ScimOperationRequest) -> Result<(), ScimError> {
+        let not_offered = || ScimError::new(501, None, "/Me is not offered by this server");
+        let principal = request
+            .context
+            .principal()
+            .ok_or_else(not_offered)?
+            .to_owned();
+        if request.operation == Operation::Create {
+            return Err(not_offered());
+        }
+        request.resource_type = Some("User".into());
+        request.id = Some(match self.inner.config.me {
+            MeMapping::Disabled => return Err(not_offered()),
+            MeMapping::UserId => principal,
+            MeMapping::UserName => {
+                let filter = Filter::Compare {
+                    path: scim_schema::AttributePath::new("userName"),
+                    op: scim_schema::CompareOp::Eq,
+                    value: scim_schema::CompValue::String(principal),
+                };
+                let page = self
+                    .inner
+                    .provider
+                    .list(
+                        &request.context,
+                        "User",
+                        &ListQuery::new().with_filter(filter).with_count(1),
+                    )
+                    .await?;
+                let user = page.resources.first().ok_or_else(|| {
+                    ScimError::not_found("the authenticated principal has no User")
+                })?;
+                user.id().unwrap_or_default().to_owned()
+            }
+        });
+        Ok(())
+    }
+
+    pub(crate) fn tenant_config(&self, request: &ScimOperationRequest) -> &TenantConfig {
+        self.inner.config.tenant(request.context.tenant())
+    }
+
+    pub(crate) fn validation_options(&self, request: &ScimOperationRequest) -> ValidationOptions {
+        self.tenant_config(request)
+            .compatibility
+            .validation_options()
+    }
+
+    /// The resource type a request names, by name or endpoint.
+    pub(crate) fn definition(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<&Arc<ResourceDefinition>, ScimError> {
+        let name = request
+            .resource_type
+            .as_deref()
+            .ok_or_else(|| ScimError::not_found("no resource type given"))?;
+        let registry = &self.inner.registry;
+        registry
+            .resource_type(name)
+            .or_else(|| registry.resource_type_by_endpoint(name))
+            .ok_or_else(|| ScimError::not_found(format!("unknown resource type {name:?}")))
+    }
+
+    pub(crate) fn id<'r>(&self, request: &'r ScimOperationRequest) -> Result<&'r str, ScimError> {
+        request
+            .id
+            .as_deref()
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| ScimError::not_found("no resource id given"))
+    }
+
+    pub(crate) fn body<'r>(
+        &self,
+        request: &'r ScimOperationRequest,
+    ) -> Result<&'r Value, ScimError> {
+        request.body.as_ref().ok_or_else(|| {
+            ScimError::bad_request(ScimType::InvalidSyntax, "the request needs a JSON body")
+        })
+    }
+
+    pub(crate) fn projection(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<Projection, ScimError> {
+        Ok(Projection::from_query(
+            request.query.attributes.as_deref(),
+            request.query.excluded_attributes.as_deref(),
+        )?)
+    }
+
+    /// Where a resource lives.
+    pub(crate) fn location(&self, definition: &ResourceDefinition, id: &str) -> String {
+        format!(
+            "{}{}/{id}",
+            self.inner.config.base_url,
+            definition.resource_type().endpoint
+        )
+    }
+
+    /// A stored resource as a response renders it: `meta.location` set, projected.
+    pub(crate) fn render(
+        &self,
+        definition: &ResourceDefinition,
+        stored: &VersionedResource,
+        projection: &Projection,
+    ) -> Value {
+        let mut resource = stored.resource().clone();
+        if let (Some(id), Some(meta)) = (
+            stored.id(),
+            resource.get_mut("meta").and_then(Value::as_object_mut),
+        ) {
+            meta.insert(
+                "location".into(),
+                Value::String(self.location(definition, id)),
+            );
+        }
+        projection.apply(definition, &resource)
+    }
+
+    /// A single-resource response with its version.
+    pub(crate) fn resource_response(
+        &self,
+        status: u16,
+        definition: &ResourceDefinition,
+        stored: &VersionedResource,
+        projection: &Projection,
+    ) -> ScimOperationResponse {
+        ScimOperationResponse::json(status, self.render(definition, stored, projection))
+            .with_version(stored.version().clone())
+    }
+
+    /// Evaluates `If-Match` then `If-None-Match` (RFC 9110 section 13.2.2) against the
+    /// current version. `Ok(true)` means "not modified" (only for reads).
+    pub(crate) fn preconditions(
+        &self,
+        request: &ScimOperationRequest,
+        current: &ScimVersion,
+        read: bool,
+    ) -> Result<bool, ScimError> {
+        if let Some(if_match) = &request.expected_version
+            && !if_match.if_match(Some(current), self.inner.config.if_match_comparison)
+        {
+            let expected = match if_match {
+                scim_version::Precondition::Tags(tags) => tags.first().cloned(),
+                scim_version::Precondition::Any => None,
+            };
+            return Err(VersionConflict::new(
+                expected.unwrap_or_else(|| current.clone()),
+                current.clone(),
+            )
+            .into());
+        }
+        if let Some(if_none_match) = &request.if_none_match
+            && !if_none_match.if_none_match(Some(current))
+        {
+            if read {
+                return Ok(true);
+            }
+            let conflict = VersionConflict::new(current.clone(), current.clone())
+                .with_message("If-None-Match: the resource exists at a listed version");
+            return Err(conflict.into());
+        }
+        Ok(false)
+    }
+
+    /// Rejects group members that do not exist, unless the tenant allows them.
+    pub(crate) async fn check_members(
+        &self,
+        request: &ScimOperationRequest,
+        definition: &ResourceDefinition,
+        members: &[&str],
+    ) -> Result<(), ScimError> {
+        if self
+            .tenant_config(request)
+            .compatibility
+            .allow_unknown_members
+        {
+            return Ok(());
+        }
+        let member_types: Vec<String> = definition
+            .top_level_attribute("members")
+            .and_then(|m| m.sub_attribute("$ref"))
+            .map(|r| r.reference_types.clone())
+            .unwrap_or_default();
+        for &member in members {
+            let mut found = false;
+            for member_type in &member_types {
+                if self.inner.registry.resource_type(member_type).is_none() {
+                    continue;
+                }
+                match self
+                    .inner
+                    .provider
+                    .get(&request.context, member_type, member)
+                    .await
+                {
+                    Ok(_) => {
+                        found = true;
+                        break;
+                    }
+                    Err(scim_provider::ProviderError::NotFound { .. }) => {}
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            if !found {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("member {member:?} does not exist"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,35 @@
+//! Every SCIM 2.0 operation (RFC 7644), framework-free.
+//!
+//! [`ScimOperationHandler`] takes a [`ScimOperationRequest`] (the operation, resource
+//! type, id, body, query, `If-Match` as `expected_version`, `If-None-Match`, and the
+//! tenant's [`RequestContext`](scim_provider::RequestContext)) and answers a
+//! [`ScimOperationResponse`] (status, SCIM JSON body, `current_version`,
+//! `version_conflict`, `location`). `scim-http` maps HTTP onto it; tests and tools call
+//! it directly.
+//!
+//! The heart of it: **no lost updates**. A PATCH without `If-Match` reads the versioned
+//! resource, applies the PATCH, and writes conditionally on the version it read,
+//! retrying when another writer won; with `If-Match`, a mismatch is a `412` at once.
+//! Membership-only PATCHes go to the provider as one atomic delta.
+//!
+//! See `docs/operations.md` for every operation with its status codes and the
+//! compatibility switches.
+
+mod bulk;
+mod config;
+mod crud;
+mod discovery;
+mod error;
+mod handler;
+mod list;
+mod patch;
+mod request;
+mod response;
+
+pub use config::{
+    AuthenticationScheme, BulkConfig, Compatibility, MeMapping, ServiceConfig, TenantConfig,
+};
+pub use error::ScimError;
+pub use handler::ScimOperationHandler;
+pub use request::{Operation, QueryParams, ScimOperationRequest};
+pub use response::ScimOperationResponse;

@@ -1,0 +1,219 @@
+//! List and search (RFC 7644 sections 3.4.2 and 3.4.3), with index and cursor
+//! (RFC 9865) pagination, per resource type and across all of them.
+
+use scim_provider::{ListPage, ListQuery};
+use scim_schema::{Filter, Projection, ResourceDefinition, ScimType, SortSpec, builtin};
+use serde_json::{Value, json};
+
+use crate::{
+    Operation, ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse,
+};
+
+/// The parameters of a list or search, from the query string or a SearchRequest body.
+struct Search {
+    filter: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    cursor: Option<String>,
+    projection: Projection,
+}
+
+impl ScimOperationHandler {
+    pub(crate) async fn list(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<ScimOperationResponse, ScimError> {
+        let search = match request.operation {
+            Operation::Search => search_from_body(self.body(request)?)?,
+            _ => self.search_from_query(request)?,
+        };
+        let config = self.tenant_config(request);
+        let query = ListQuery {
+            filter: search.filter.as_deref().map(Filter::parse).transpose()?,
+            sort: search
+                .sort_by
+                .as_deref()
+                .map(|by| SortSpec::parse(by, search.sort_order.as_deref()))
+                .transpose()?,
+            start_index: usize::try_from(search.start_index.unwrap_or(1).max(1))
+                .unwrap_or(usize::MAX),
+            // RFC 7644: a negative count means 0; larger than the maximum is capped.
+            count: Some(
+                usize::try_from(
+                    search
+                        .count
+                        .map_or(config.default_page_size as i64, |c| c.max(0)),
+                )
+                .unwrap_or(usize::MAX)
+                .min(config.max_page_size),
+            ),
+            cursor: search.cursor.clone(),
+        };
+        let (page, definitions) = match request.resource_type {
+            Some(_) => {
+                let definition = self.definition(request)?;
+                let page = self
+                    .provider()
+                    .list(&request.context, definition.name(), &query)
+                    .await?;
+                let definitions = vec![definition.clone(); page.resources.len()];
+                (page, definitions)
+            }
+            None => self.list_all(request, &query).await?,
+        };
+        let resources: Vec<Value> = page
+            .resources
+            .iter()
+            .zip(&definitions)
+            .map(|(stored, definition)| self.render(definition, stored, &search.projection))
+            .collect();
+        let mut body = json!({
+            "schemas": [builtin::LIST_RESPONSE],
+            "totalResults": page.total_results,
+            "startIndex": page.start_index,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        });
+        if let Some(next) = page.next_cursor {
+            body["nextCursor"] = json!(next);
+        }
+        if let Some(previous) = page.previous_cursor {
+            body["previousCursor"] = json!(previous);
+        }
+        Ok(ScimOperationResponse::json(200, body))
+    }
+
+    /// A search at the root: every resource type, one after the other.
+    async fn list_all(
+        &self,
+        request: &ScimOperationRequest,
+        query: &ListQuery,
+    ) -> Result<(ListPage, Vec<std::sync::Arc<ResourceDefinition>>), ScimError> {
+        let window = query.window()?;
+        let everything = ListQuery {
+            start_index: 1,
+            count: None,
+            cursor: None,
+            ..query.clone()
+        };
+        let mut matches = Vec::new();
+        for definition in self.registry().resource_types() {
+            let page = self
+                .provider()
+                .list(&request.context, definition.name(), &everything)
+                .await?;
+            matches.extend(page.resources.into_iter().map(|r| (r, definition.clone())));
+        }
+        let total = matches.len();
+        let (resources, definitions) = matches
+            .into_iter()
+            .skip(window.offset)
+            .take(window.limit)
+            .unzip();
+        Ok((ListPage::new(resources, total, window), definitions))
+    }
+
+    fn search_from_query(&self, request: &ScimOperationRequest) -> Result<Search, ScimError> {
+        let q = &request.query;
+        Ok(Search {
+            filter: q.filter.clone(),
+            sort_by: q.sort_by.clone(),
+            sort_order: q.sort_order.clone(),
+            start_index: q
+                .start_index
+                .as_deref()
+                .map(|v| integer("startIndex", v))
+                .transpose()?,
+            count: q
+                .count
+                .as_deref()
+                .map(|v| integer("count", v))
+                .transpose()?,
+            cursor: q.cursor.clone(),
+            projection: self.projection(request)?,
+        })
+    }
+}
+
+fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
+    value.trim().parse().map_err(|_| {
+        ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("{name} must be an integer, not {value:?}"),
+        )
+    })
+}
+
+/// Reads a SearchRequest body (RFC 7644 section 3.4.3).
+fn search_from_body(body: &Value) -> Result<Search, ScimError> {
+    let object = body.as_object().ok_or_else(|| {
+        ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            "a SearchRequest must be a JSON object",
+        )
+    })?;
+    let get = |name: &str| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    };
+    let text = |name: &str| -> Result<Option<String>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!("{name} must be a string"),
+            )),
+        }
+    };
+    let number = |name: &str| -> Result<Option<i64>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+                ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer"))
+            }),
+            Some(Value::String(s)) => integer(name, s).map(Some),
+            Some(_) => Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!("{name} must be an integer"),
+            )),
+        }
+    };
+    let list = |name: &str| -> Result<Option<String>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(|names| Some(names.join(",")))
+                .ok_or_else(|| {
+                    ScimError::bad_request(
+                        ScimType::InvalidValue,
+                        format!("{name} must list strings"),
+                    )
+                }),
+            Some(_) => Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!("{name} must list strings"),
+            )),
+        }
+    };
+    Ok(Search {
+        filter: text("filter")?,
+        sort_by: text("sortBy")?,
+        sort_order: text("sortOrder")?,
+        start_index: number("startIndex")?,
+        count: number("count")?,
+        cursor: text("cursor")?,
+        projection: Projection::from_query(
+            list("attributes")?.as_deref(),
+            list("excludedAttributes")?.as_deref(),
+        )?,
+    })
+}
