@@ -1,0 +1,162 @@
+//! Routing: which SCIM endpoint a path names, and which methods it allows.
+
+use http::Method;
+
+/// A SCIM endpoint under the base path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `/{type}` or `/{type}/{id}`.
+    Resource {
+        endpoint: String,
+        id: Option<String>,
+    },
+    /// `/{type}/.search`, or `/.search` at the root when `endpoint` is `None`.
+    Search { endpoint: Option<String> },
+    /// `/Bulk`.
+    Bulk,
+    /// `/Me`.
+    Me,
+    /// `/ServiceProviderConfig`.
+    ServiceProviderConfig,
+    /// `/ResourceTypes[/{id}]`.
+    ResourceTypes(Option<String>),
+    /// `/Schemas[/{id}]`.
+    Schemas(Option<String>),
+}
+
+impl Route {
+    /// Reads the path below the base path (`/Users/42`); `None` for an unknown path.
+    pub(crate) fn parse(path: &str) -> Option<Self> {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').collect();
+        let decoded: Option<Vec<String>> = segments.iter().map(|s| percent_decode(s)).collect();
+        let segments = decoded?;
+        let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
+        Some(match segments.as_slice() {
+            [one] if one.is_empty() => return None,
+            [one] if is(one, ".search") => Route::Search { endpoint: None },
+            [one] if is(one, "Bulk") => Route::Bulk,
+            [one] if is(one, "Me") => Route::Me,
+            [one] if is(one, "ServiceProviderConfig") => Route::ServiceProviderConfig,
+            [one] if is(one, "ResourceTypes") => Route::ResourceTypes(None),
+            [one] if is(one, "Schemas") => Route::Schemas(None),
+            [one, id] if is(one, "ResourceTypes") => Route::ResourceTypes(Some(id.clone())),
+            [one, id] if is(one, "Schemas") => Route::Schemas(Some(id.clone())),
+            [endpoint] => Route::Resource {
+                endpoint: endpoint.clone(),
+                id: None,
+            },
+            [endpoint, search] if is(search, ".search") => Route::Search {
+                endpoint: Some(endpoint.clone()),
+            },
+            [endpoint, id] if !id.is_empty() => Route::Resource {
+                endpoint: endpoint.clone(),
+                id: Some(id.clone()),
+            },
+            _ => return None,
+        })
+    }
+
+    /// The methods this endpoint answers.
+    pub(crate) fn allowed(&self) -> &'static [Method] {
+        match self {
+            Route::Resource { id: None, .. } => &[Method::GET, Method::POST],
+            Route::Resource { id: Some(_), .. } | Route::Me => {
+                &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE]
+            }
+            Route::Search { .. } | Route::Bulk => &[Method::POST],
+            Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_) => {
+                &[Method::GET]
+            }
+        }
+    }
+
+    /// Whether this is a discovery endpoint.
+    pub(crate) fn is_discovery(&self) -> bool {
+        matches!(
+            self,
+            Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_)
+        )
+    }
+}
+
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8 or an escape is cut.
+fn percent_decode(segment: &str) -> Option<String> {
+    if !segment.contains('%') {
+        return Some(segment.to_owned());
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let cases = [
+            (
+                "/Users",
+                Some(Route::Resource {
+                    endpoint: "Users".into(),
+                    id: None,
+                }),
+            ),
+            (
+                "/Users/",
+                Some(Route::Resource {
+                    endpoint: "Users".into(),
+                    id: None,
+                }),
+            ),
+            (
+                "/Users/a%20b",
+                Some(Route::Resource {
+                    endpoint: "Users".into(),
+                    id: Some("a b".into()),
+                }),
+            ),
+            (
+                "/Users/.search",
+                Some(Route::Search {
+                    endpoint: Some("Users".into()),
+                }),
+            ),
+            ("/.search", Some(Route::Search { endpoint: None })),
+            ("/bulk", Some(Route::Bulk)),
+            ("/Me", Some(Route::Me)),
+            (
+                "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+                Some(Route::Schemas(Some(
+                    "urn:ietf:params:scim:schemas:core:2.0:User".into(),
+                ))),
+            ),
+            (
+                "/ResourceTypes/User",
+                Some(Route::ResourceTypes(Some("User".into()))),
+            ),
+            ("", None),
+            ("/", None),
+            ("/Users/1/extra", None),
+            ("/Users/%zz", None),
+            ("/Users/%e2%82", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(Route::parse(path), expected, "{path}");
+        }
+    }
+}

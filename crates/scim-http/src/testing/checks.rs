@@ -1,0 +1,504 @@
+//! The checks of [`run_http_test_suite`](super::run_http_test_suite).
+
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use serde_json::{Value, json};
+
+use super::{OTHER_TOKEN, TOKEN, TestClient};
+
+const BASE: &str = "/scim/v2";
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// A request to `BASE{path}`.
+struct Call {
+    builder: http::request::Builder,
+    body: Bytes,
+}
+
+fn call(method: Method, path: &str) -> Call {
+    let builder = Request::builder()
+        .method(method)
+        .uri(format!("{BASE}{path}"))
+        .header("authorization", format!("Bearer {TOKEN}"));
+    Call {
+        builder,
+        body: Bytes::new(),
+    }
+}
+
+impl Call {
+    fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    fn json(mut self, body: &Value) -> Self {
+        self.builder = self.builder.header("content-type", "application/scim+json");
+        self.body = Bytes::from(body.to_string());
+        self
+    }
+
+    fn raw(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        self.builder = self.builder.header("content-type", content_type);
+        self.body = body.into();
+        self
+    }
+
+    fn without_auth(mut self) -> Self {
+        if let Some(headers) = self.builder.headers_mut() {
+            headers.remove("authorization");
+        }
+        self
+    }
+
+    fn token(mut self, token: &str) -> Self {
+        if let Some(headers) = self.builder.headers_mut() {
+            headers.insert(
+                "authorization",
+                format!("Bearer {token}").parse().expect("header"),
+            );
+        }
+        self
+    }
+
+    async fn send(self, client: &impl TestClient) -> Response<Bytes> {
+        client
+            .send(self.builder.body(self.body).expect("a valid request"))
+            .await
+    }
+}
+
+fn body(response: &Response<Bytes>) -> Value {
+    serde_json::from_slice(response.body()).unwrap_or(Value::Null)
+}
+
+fn etag(response: &Response<Bytes>) -> Option<String> {
+    response
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+}
+
+fn assert_scim_error(response: &Response<Bytes>, status: u16, context: &str) {
+    assert_eq!(
+        response.status(),
+        status,
+        "{context}: status; body {:?}",
+        body(response)
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/scim+json",
+        "{context}: content type"
+    );
+    let error = body(response);
+    assert_eq!(
+        error["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:Error"]),
+        "{context}: error schema"
+    );
+    assert_eq!(
+        error["status"],
+        status.to_string(),
+        "{context}: status in the body"
+    );
+}
+
+async fn create_user(client: &impl TestClient, name: &str) -> (String, String) {
+    let response = call(Method::POST, "/Users")
+        .json(&json!({"schemas": [USER], "userName": name}))
+        .send(client)
+        .await;
+    assert_eq!(
+        response.status(),
+        201,
+        "create {name}: {:?}",
+        body(&response)
+    );
+    (
+        body(&response)["id"].as_str().expect("id").to_owned(),
+        etag(&response).expect("ETag on 201"),
+    )
+}
+
+pub(super) async fn authentication(client: &impl TestClient) {
+    for (context, request) in [
+        ("no token", call(Method::GET, "/Users").without_auth()),
+        ("wrong token", call(Method::GET, "/Users").token("wrong")),
+        (
+            "discovery is closed by default",
+            call(Method::GET, "/ServiceProviderConfig").without_auth(),
+        ),
+        (
+            "unknown path without a token",
+            call(Method::GET, "/Nope").without_auth(),
+        ),
+    ] {
+        let response = request.send(client).await;
+        assert_scim_error(&response, 401, context);
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap_or(""));
+        assert!(
+            challenge.is_some_and(|c| c.starts_with("Bearer")),
+            "{context}: WWW-Authenticate: Bearer"
+        );
+    }
+    let basic = call(Method::GET, "/Users")
+        .without_auth()
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send(client)
+        .await;
+    assert_eq!(
+        basic.status(),
+        401,
+        "basic credentials are not a bearer token"
+    );
+}
+
+pub(super) async fn routing(client: &impl TestClient) {
+    for path in [
+        "/ServiceProviderConfig",
+        "/ResourceTypes",
+        "/ResourceTypes/User",
+        "/Schemas",
+        &format!("/Schemas/{USER}"),
+    ] {
+        let response = call(Method::GET, path).send(client).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/scim+json",
+            "GET {path}"
+        );
+    }
+    let spc = body(
+        &call(Method::GET, "/ServiceProviderConfig")
+            .send(client)
+            .await,
+    );
+    assert_eq!(spc["etag"]["supported"], true, "etag.supported");
+    for path in [
+        "/ResourceTypes/Nope",
+        "/Schemas/urn:nope",
+        "/Nope",
+        "/Users/1/extra",
+        "/",
+    ] {
+        assert_scim_error(
+            &call(Method::GET, path).send(client).await,
+            404,
+            &format!("GET {path}"),
+        );
+    }
+    let outside = client
+        .send(
+            Request::get("/elsewhere/Users")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .body(Bytes::new())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(outside.status(), 404, "outside the base path");
+    for (method, path, allow) in [
+        (Method::DELETE, "/Users", "GET, POST"),
+        (Method::POST, "/Users/123", "GET, PUT, PATCH, DELETE"),
+        (Method::PUT, "/ServiceProviderConfig", "GET"),
+        (Method::GET, "/Bulk", "POST"),
+        (Method::GET, "/.search", "POST"),
+    ] {
+        let response = call(method.clone(), path).send(client).await;
+        assert_scim_error(&response, 405, &format!("{method} {path}"));
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}: Allow");
+    }
+    let me = call(Method::GET, "/Me").send(client).await;
+    assert_scim_error(&me, 501, "/Me without a mapping");
+}
+
+pub(super) async fn content(client: &impl TestClient) {
+    let user = json!({"schemas": [USER], "userName": "content-type"}).to_string();
+    let plain = call(Method::POST, "/Users")
+        .raw("text/plain", user.clone())
+        .send(client)
+        .await;
+    assert_scim_error(&plain, 415, "text/plain");
+    let missing = call(Method::POST, "/Users").send(client).await;
+    assert_scim_error(&missing, 415, "no content type");
+    let json_charset = call(Method::POST, "/Users")
+        .raw("application/json; charset=utf-8", user)
+        .send(client)
+        .await;
+    assert_eq!(
+        json_charset.status(),
+        201,
+        "application/json with a charset"
+    );
+
+    let malformed = call(Method::POST, "/Users")
+        .raw("application/scim+json", "{\"userName\": ")
+        .send(client)
+        .await;
+    assert_scim_error(&malformed, 400, "malformed JSON");
+    assert_eq!(body(&malformed)["scimType"], "invalidSyntax");
+    let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    assert_scim_error(
+        &call(Method::POST, "/Users")
+            .raw("application/scim+json", deep)
+            .send(client)
+            .await,
+        400,
+        "deep JSON",
+    );
+    let huge = format!("{{\"userName\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    assert_scim_error(
+        &call(Method::POST, "/Users")
+            .raw("application/scim+json", huge)
+            .send(client)
+            .await,
+        413,
+        "huge body",
+    );
+}
+
+pub(super) async fn resources(client: &impl TestClient) {
+    let created = call(Method::POST, "/Users")
+        .json(&json!({"schemas": [USER], "userName": "http-user"}))
+        .send(client)
+        .await;
+    assert_eq!(created.status(), 201);
+    let created_body = body(&created);
+    let id = created_body["id"].as_str().expect("id").to_owned();
+    let location = created
+        .headers()
+        .get("location")
+        .expect("Location on 201")
+        .to_str()
+        .expect("ascii");
+    assert!(
+        location.ends_with(&format!("/Users/{id}")),
+        "Location {location}"
+    );
+    assert_eq!(
+        Some(
+            created_body["meta"]["version"]
+                .as_str()
+                .expect("meta.version")
+                .to_owned()
+        ),
+        etag(&created),
+        "ETag equals meta.version"
+    );
+
+    let duplicate = call(Method::POST, "/Users")
+        .json(&json!({"schemas": [USER], "userName": "HTTP-USER"}))
+        .send(client)
+        .await;
+    assert_scim_error(&duplicate, 409, "duplicate userName");
+    assert_eq!(body(&duplicate)["scimType"], "uniqueness");
+
+    let got = call(Method::GET, &format!("/Users/{id}"))
+        .send(client)
+        .await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(etag(&got), etag(&created));
+    assert_eq!(
+        Some(
+            body(&got)["meta"]["version"]
+                .as_str()
+                .expect("version")
+                .to_owned()
+        ),
+        etag(&got)
+    );
+
+    let projected = call(Method::GET, &format!("/Users/{id}?attributes=userName"))
+        .send(client)
+        .await;
+    assert!(
+        body(&projected).get("meta").is_none(),
+        "attributes=userName"
+    );
+
+    let patched = call(Method::PATCH, &format!("/Users/{id}"))
+        .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "title", "value": "T"}]}))
+        .send(client)
+        .await;
+    assert_eq!(patched.status(), 200);
+    assert_ne!(etag(&patched), etag(&created), "PATCH makes a new ETag");
+    assert_eq!(
+        Some(
+            body(&patched)["meta"]["version"]
+                .as_str()
+                .expect("version")
+                .to_owned()
+        ),
+        etag(&patched)
+    );
+
+    let bad_patch = call(Method::PATCH, &format!("/Users/{id}"))
+        .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove"}]}))
+        .send(client)
+        .await;
+    assert_scim_error(&bad_patch, 400, "remove without path");
+    assert_eq!(body(&bad_patch)["scimType"], "noTarget");
+
+    let replaced = call(Method::PUT, &format!("/Users/{id}"))
+        .json(&json!({"schemas": [USER], "userName": "http-user-2"}))
+        .send(client)
+        .await;
+    assert_eq!(replaced.status(), 200);
+    assert!(etag(&replaced).is_some());
+    let deleted = call(Method::DELETE, &format!("/Users/{id}"))
+        .send(client)
+        .await;
+    assert_eq!(
+        (deleted.status(), deleted.body().is_empty()),
+        (http::StatusCode::NO_CONTENT, true)
+    );
+    assert_scim_error(
+        &call(Method::GET, &format!("/Users/{id}"))
+            .send(client)
+            .await,
+        404,
+        "after delete",
+    );
+    let malformed_etag = call(Method::GET, &format!("/Users/{id}"))
+        .header("if-match", "abc")
+        .send(client)
+        .await;
+    assert_eq!(
+        malformed_etag.status(),
+        400,
+        "a malformed If-Match is a 400, not hidden"
+    );
+}
+
+/// RFC 9110: `If-Match` and `If-None-Match` with `*`, a list, the current and a stale
+/// tag, on GET, PUT, PATCH and DELETE, on existing and missing resources.
+pub(super) async fn precondition_matrix(client: &impl TestClient) {
+    let methods = [Method::GET, Method::PUT, Method::PATCH, Method::DELETE];
+    let forms = ["*", "list", "current", "stale"];
+    let mut n = 0;
+    for method in &methods {
+        for header in ["if-match", "if-none-match"] {
+            for form in forms {
+                for exists in [true, false] {
+                    n += 1;
+                    let (id, current) = if exists {
+                        create_user(client, &format!("matrix-{n}")).await
+                    } else {
+                        ("missing-id".to_owned(), r#"W/"whatever""#.to_owned())
+                    };
+                    let value = match form {
+                        "*" => "*".to_owned(),
+                        "list" => format!(r#"W/"other", {current}"#),
+                        "current" => current.clone(),
+                        _ => r#"W/"stale""#.to_owned(),
+                    };
+                    let names_current = form != "stale";
+                    let success = match *method {
+                        Method::GET | Method::PUT | Method::PATCH => 200,
+                        _ => 204,
+                    };
+                    let expected = match (exists, header, names_current) {
+                        (false, _, _) => 404,
+                        (true, "if-match", true) => success,
+                        (true, "if-match", false) => 412,
+                        (true, _, true) if *method == Method::GET => 304,
+                        (true, _, true) => 412,
+                        (true, _, false) => success,
+                    };
+                    let path = format!("/Users/{id}");
+                    let mut request = call(method.clone(), &path).header(header, &value);
+                    request = match *method {
+                        Method::PUT => request.json(&json!({"schemas": [USER], "userName": format!("matrix-{n}-put")})),
+                        Method::PATCH => request.json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "title", "value": "x"}]})),
+                        _ => request,
+                    };
+                    let response = request.send(client).await;
+                    let context = format!("{method} {header}: {form}, exists: {exists}");
+                    assert_eq!(
+                        response.status(),
+                        expected,
+                        "{context}: {:?}",
+                        body(&response)
+                    );
+                    match expected {
+                        304 => {
+                            assert!(response.body().is_empty(), "{context}: 304 has no body");
+                            assert_eq!(
+                                etag(&response),
+                                Some(current.clone()),
+                                "{context}: 304 carries the ETag"
+                            );
+                        }
+                        412 => {
+                            assert_scim_error(&response, 412, &context);
+                            assert_eq!(
+                                etag(&response),
+                                Some(current.clone()),
+                                "{context}: 412 names the current version"
+                            );
+                        }
+                        200 => assert!(etag(&response).is_some(), "{context}: ETag"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient) {
+    let (id, _) = create_user(client, "list me").await;
+    let filtered = call(
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22LIST%20ME%22&count=5",
+    )
+    .send(client)
+    .await;
+    assert_eq!(filtered.status(), 200);
+    let list = body(&filtered);
+    assert_eq!(list["totalResults"], 1, "URL-decoded filter");
+    assert_eq!(list["Resources"][0]["id"], id);
+    assert!(
+        filtered.headers().get("etag").is_none(),
+        "lists carry no ETag"
+    );
+    let bad_filter = call(Method::GET, "/Users?filter=userName%20eq")
+        .send(client)
+        .await;
+    assert_scim_error(&bad_filter, 400, "bad filter");
+    assert_eq!(body(&bad_filter)["scimType"], "invalidFilter");
+
+    let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq \"list me\""});
+    for path in ["/Users/.search", "/.search"] {
+        let response = call(Method::POST, path).json(&search).send(client).await;
+        assert_eq!(response.status(), 200, "POST {path}");
+        assert_eq!(body(&response)["totalResults"], 1, "POST {path}");
+    }
+    let bulk = call(Method::POST, "/Bulk")
+        .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+            {"method": "POST", "path": "/Users", "bulkId": "b1", "data": {"schemas": [USER], "userName": "bulk-user"}}
+        ]}))
+        .send(client)
+        .await;
+    assert_eq!(bulk.status(), 200);
+    assert_eq!(body(&bulk)["Operations"][0]["status"], "201");
+
+    let other = call(Method::GET, &format!("/Users/{id}"))
+        .token(OTHER_TOKEN)
+        .send(client)
+        .await;
+    assert_scim_error(&other, 404, "another tenant's user");
+    let other_list = call(Method::GET, "/Users")
+        .token(OTHER_TOKEN)
+        .send(client)
+        .await;
+    assert_eq!(
+        body(&other_list)["totalResults"],
+        0,
+        "another tenant's list"
+    );
+}

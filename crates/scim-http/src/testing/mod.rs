@@ -1,0 +1,66 @@
+//! The HTTP test suite every adapter runs, so all frameworks behave the same.
+//!
+//! An adapter implements [`TestClient`] (send one `http::Request`, get the
+//! `http::Response`) over a server built from [`test_service`], and calls
+//! [`run_http_test_suite`]:
+//!
+//! ```
+//! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+//! # rt.block_on(async {
+//! // The service itself is a client; an adapter wraps it in its framework first.
+//! scim_http::testing::run_http_test_suite(&scim_http::testing::test_service()).await;
+//! # });
+//! ```
+
+mod checks;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use scim_ops::{ScimOperationHandler, ServiceConfig};
+use scim_provider::InMemoryProvider;
+use scim_schema::SchemaRegistry;
+
+use crate::{HttpConfig, ScimService, StaticTokens};
+
+/// The bearer token of the default tenant in [`test_service`].
+pub const TOKEN: &str = "suite-token-default";
+/// The bearer token of the tenant `other` in [`test_service`].
+pub const OTHER_TOKEN: &str = "suite-token-other";
+
+/// Sends requests to the server under test.
+pub trait TestClient {
+    /// Sends one request through the framework and returns its response.
+    fn send(&self, request: http::Request<Bytes>) -> impl Future<Output = http::Response<Bytes>>;
+}
+
+impl TestClient for ScimService {
+    fn send(&self, request: http::Request<Bytes>) -> impl Future<Output = http::Response<Bytes>> {
+        self.call(request)
+    }
+}
+
+/// The service the suite expects: in-memory storage, base path `/scim/v2`, tokens
+/// [`TOKEN`] (tenant `default`) and [`OTHER_TOKEN`] (tenant `other`).
+pub fn test_service() -> ScimService {
+    let handler = ScimOperationHandler::new(
+        Arc::new(InMemoryProvider::new()),
+        Arc::new(SchemaRegistry::default()),
+        ServiceConfig::new("http://localhost/scim/v2"),
+    );
+    let tokens = StaticTokens::new()
+        .with_token(TOKEN, "default")
+        .with_token(OTHER_TOKEN, "other");
+    ScimService::new(handler, tokens, HttpConfig::default())
+}
+
+/// Runs every check against `client`; panics naming the first check that fails.
+pub async fn run_http_test_suite(client: &impl TestClient) {
+    checks::authentication(client).await;
+    checks::routing(client).await;
+    checks::content(client).await;
+    checks::resources(client).await;
+    checks::precondition_matrix(client).await;
+    checks::lists_bulk_and_tenants(client).await;
+}
