@@ -97,6 +97,17 @@ impl ScimService {
         &self.inner.config
     }
 
+    /// The SCIM `413` answer for a body larger than [`HttpConfig::max_body_size`], for
+    /// adapters that stop reading a body at the limit.
+    pub fn payload_too_large(&self) -> Response<Bytes> {
+        let limit = self.inner.config.max_body_size;
+        error(ScimError::new(
+            413,
+            None,
+            format!("the body exceeds {limit} bytes"),
+        ))
+    }
+
     /// Answers one request. Never panics; every failure is a SCIM error response.
     pub async fn call(&self, request: Request<Bytes>) -> Response<Bytes> {
         match self.respond(request).await {
