@@ -252,7 +252,7 @@ pub fn base_hash(resource: &Value) -> [u8; 32] {
     Sha256::digest(canonical_json(&base)).into()
 }
 
-/// One member of a group: the id of a User or Group, its type and display name.
+/// One member of a group: the id of a User or Group, its type, display name and URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// The member's id (`value`).
@@ -261,6 +261,8 @@ pub struct Member {
     pub kind: Option<String>,
     /// A display name (`display`).
     pub display: Option<String>,
+    /// The member's URI (`$ref`), as the client sent it.
+    pub reference: Option<String>,
 }
 
 impl Member {
@@ -270,10 +272,11 @@ impl Member {
             value: value.into(),
             kind: None,
             display: None,
+            reference: None,
         }
     }
 
-    /// Reads a `members` element (`{"value": …, "type": …, "display": …}`).
+    /// Reads a `members` element (`{"value": …, "type": …, "display": …, "$ref": …}`).
     pub fn from_json(value: &Value) -> Option<Self> {
         let object = value.as_object()?;
         let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -281,6 +284,7 @@ impl Member {
             value: text("value")?,
             kind: text("type"),
             display: text("display"),
+            reference: text("$ref"),
         })
     }
 
@@ -293,6 +297,9 @@ impl Member {
         }
         if let Some(display) = &self.display {
             object.insert("display".into(), Value::String(display.clone()));
+        }
+        if let Some(reference) = &self.reference {
+            object.insert("$ref".into(), Value::String(reference.clone()));
         }
         Value::Object(object)
     }

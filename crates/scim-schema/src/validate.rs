@@ -260,7 +260,8 @@ fn normalize(
                     schema.id
                 )));
             };
-            for (name, value) in fields {
+            // Some clients repeat `schemas` inside the extension object.
+            for (name, value) in fields.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("schemas")) {
                 match schema.attribute(name) {
                     Some(attribute) => {
                         normalizer.insert(

@@ -121,7 +121,8 @@ impl Engine<'_> {
                 schema.id
             )));
         };
-        for (name, value) in fields {
+        // Some clients repeat `schemas` inside the extension object.
+        for (name, value) in fields.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("schemas")) {
             let path = PatchPath {
                 attribute: AttributePath::new(name.clone()).with_schema(schema.id.clone()),
                 value_filter: None,

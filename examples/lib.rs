@@ -1,0 +1,33 @@
+//! What the three example servers share: a SCIM service on the in-memory provider,
+//! configured from the environment.
+//!
+//! - `SCIM_LISTEN`: the address to listen on (default `127.0.0.1:8080`);
+//! - `SCIM_TENANTS`: `tenantA=tokenA,tenantB=tokenB`, one bearer token per tenant;
+//! - `SCIM_TOKEN`: the bearer token of the single default tenant; when neither is set a
+//!   token is generated and printed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use scim_http::{HttpConfig, ScimService, StaticTokens};
+use scim_ops::{ScimOperationHandler, ServiceConfig};
+use scim_provider::InMemoryProvider;
+use scim_schema::SchemaRegistry;
+
+/// The service and the address to serve it on, from the environment; prints where it
+/// listens and, if it made one, the token.
+pub fn service_from_env(framework: &str) -> (ScimService, SocketAddr) {
+    let listen = std::env::var("SCIM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let address: SocketAddr = listen.parse().unwrap_or_else(|e| panic!("SCIM_LISTEN={listen:?}: {e}"));
+    let (tokens, generated) = StaticTokens::from_env().unwrap_or_else(|e| panic!("SCIM_TENANTS: {e}"));
+    let handler = ScimOperationHandler::new(
+        Arc::new(InMemoryProvider::new()),
+        Arc::new(SchemaRegistry::default()),
+        ServiceConfig::new(format!("http://{address}/scim/v2")),
+    );
+    println!("SCIM server ({framework}) listening on http://{address}/scim/v2");
+    if let Some(token) = generated {
+        println!("bearer token: {token}");
+    }
+    (ScimService::new(handler, tokens, HttpConfig::default()), address)
+}
