@@ -18,8 +18,11 @@ use scim_schema::SchemaRegistry;
 /// listens and, if it made one, the token.
 pub fn service_from_env(framework: &str) -> (ScimService, SocketAddr) {
     let listen = std::env::var("SCIM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
-    let address: SocketAddr = listen.parse().unwrap_or_else(|e| panic!("SCIM_LISTEN={listen:?}: {e}"));
-    let (tokens, generated) = StaticTokens::from_env().unwrap_or_else(|e| panic!("SCIM_TENANTS: {e}"));
+    let address: SocketAddr = listen
+        .parse()
+        .unwrap_or_else(|e| panic!("SCIM_LISTEN={listen:?}: {e}"));
+    let (tokens, generated) =
+        StaticTokens::from_env().unwrap_or_else(|e| panic!("SCIM_TENANTS: {e}"));
     let handler = ScimOperationHandler::new(
         Arc::new(InMemoryProvider::new()),
         Arc::new(SchemaRegistry::default()),
@@ -29,5 +32,8 @@ pub fn service_from_env(framework: &str) -> (ScimService, SocketAddr) {
     if let Some(token) = generated {
         println!("bearer token: {token}");
     }
-    (ScimService::new(handler, tokens, HttpConfig::default()), address)
+    (
+        ScimService::new(handler, tokens, HttpConfig::default()),
+        address,
+    )
 }

@@ -156,6 +156,7 @@ impl ScimService {
         }
 
         let mut op = operation_request(&route, &parts.method);
+        op.serialized_ok = true;
         op.context = context(tenant, principal.as_ref(), &parts.headers);
         op.query = parts.uri.query().map(query_params).unwrap_or_default();
         op.expected_version =
@@ -301,10 +302,11 @@ fn method_not_allowed(allowed: &[Method]) -> Response<Bytes> {
 }
 
 /// An operation's outcome as an HTTP response.
-fn into_http(outcome: ScimOperationResponse) -> Response<Bytes> {
-    let body = match &outcome.body {
-        Some(body) => Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
-        None => Bytes::new(),
+fn into_http(mut outcome: ScimOperationResponse) -> Response<Bytes> {
+    let body = match (outcome.serialized_body.take(), &outcome.body) {
+        (Some(serialized), _) => Bytes::from(serialized.into_bytes()),
+        (None, Some(body)) => Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+        (None, None) => Bytes::new(),
     };
     let has_body = !body.is_empty();
     let mut response = Response::new(body);

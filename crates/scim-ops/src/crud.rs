@@ -7,6 +7,47 @@ use serde_json::Value;
 
 use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse};
 
+/// Compact JSON with `"location"` and `"version"` added to its top-level `meta` object;
+/// `None` when it has none. Strings are skipped while scanning, so a key named `meta`
+/// nested deeper, or text inside a value, is never mistaken for it.
+pub(crate) fn with_meta_fields(json: &str, location: &str, version: &str) -> Option<String> {
+    const META: &str = "\"meta\":{";
+    let bytes = json.as_bytes();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' if depth == 1 && json[i..].starts_with(META) => {
+                let at = i + META.len();
+                let separator = if bytes.get(at) == Some(&b'}') {
+                    ""
+                } else {
+                    ","
+                };
+                let fields = format!(
+                    "\"location\":{},\"version\":{}{separator}",
+                    Value::String(location.to_owned()),
+                    Value::String(version.to_owned())
+                );
+                return Some([&json[..at], &fields, &json[at..]].concat());
+            }
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The `value`s of a resource's `members`.
 pub(crate) fn member_ids(resource: &Value) -> Vec<&str> {
     resource
@@ -37,7 +78,7 @@ impl ScimOperationHandler {
             .create(&request.context, definition.name(), resource)
             .await?;
         let id = stored.id().unwrap_or_default().to_owned();
-        let mut response = self.resource_response(201, definition, &stored, &projection);
+        let mut response = self.resource_response(201, definition, stored, &projection);
         response.location = Some(self.location(definition, &id));
         Ok(response)
     }
@@ -48,14 +89,34 @@ impl ScimOperationHandler {
     ) -> Result<ScimOperationResponse, ScimError> {
         let definition = self.definition(request)?;
         let projection = self.projection(request)?;
+        let id = self.id(request)?;
+        if request.serialized_ok
+            && projection.is_default()
+            && let Some(raw) = self
+                .provider()
+                .get_serialized(&request.context, definition.name(), id)
+                .await?
+        {
+            if self.preconditions(request, &raw.version, true)? {
+                return Ok(ScimOperationResponse::empty(304).with_version(raw.version));
+            }
+            let location = self.location(definition, id);
+            if let Some(json) =
+                with_meta_fields(&raw.json, &location, &raw.version.to_http_header())
+            {
+                let mut response = ScimOperationResponse::empty(200).with_version(raw.version);
+                response.serialized_body = Some(json);
+                return Ok(response);
+            }
+        }
         let stored = self
             .provider()
-            .get(&request.context, definition.name(), self.id(request)?)
+            .get(&request.context, definition.name(), id)
             .await?;
         if self.preconditions(request, stored.version(), true)? {
             return Ok(ScimOperationResponse::empty(304).with_version(stored.version().clone()));
         }
-        Ok(self.resource_response(200, definition, &stored, &projection))
+        Ok(self.resource_response(200, definition, stored, &projection))
     }
 
     pub(crate) async fn replace(
@@ -97,7 +158,7 @@ impl ScimOperationHandler {
             .await?;
             match outcome {
                 ConditionalResult::Success(stored) => {
-                    return Ok(self.resource_response(200, definition, &stored, &projection));
+                    return Ok(self.resource_response(200, definition, stored, &projection));
                 }
                 ConditionalResult::NotFound => break,
                 ConditionalResult::VersionMismatch(conflict) => {

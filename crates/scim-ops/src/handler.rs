@@ -239,20 +239,21 @@ impl ScimOperationHandler {
     pub(crate) fn render(
         &self,
         definition: &ResourceDefinition,
-        stored: &VersionedResource,
+        stored: VersionedResource,
         projection: &Projection,
     ) -> Value {
-        let mut resource = stored.resource().clone();
-        if let (Some(id), Some(meta)) = (
-            stored.id(),
+        let (mut resource, _) = stored.into_parts();
+        let location = resource
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| self.location(definition, id));
+        if let (Some(location), Some(meta)) = (
+            location,
             resource.get_mut("meta").and_then(Value::as_object_mut),
         ) {
-            meta.insert(
-                "location".into(),
-                Value::String(self.location(definition, id)),
-            );
+            meta.insert("location".into(), Value::String(location));
         }
-        projection.apply(definition, &resource)
+        projection.apply_owned(definition, resource)
     }
 
     /// A single-resource response with its version.
@@ -260,11 +261,12 @@ impl ScimOperationHandler {
         &self,
         status: u16,
         definition: &ResourceDefinition,
-        stored: &VersionedResource,
+        stored: VersionedResource,
         projection: &Projection,
     ) -> ScimOperationResponse {
+        let version = stored.version().clone();
         ScimOperationResponse::json(status, self.render(definition, stored, projection))
-            .with_version(stored.version().clone())
+            .with_version(version)
     }
 
     /// Evaluates `If-Match` then `If-None-Match` (RFC 9110 section 13.2.2) against the

@@ -63,23 +63,25 @@ impl ScimOperationHandler {
             }
             None => self.list_all(request, &query).await?,
         };
+        let (total_results, start_index) = (page.total_results, page.start_index);
+        let (next_cursor, previous_cursor) = (page.next_cursor, page.previous_cursor);
         let resources: Vec<Value> = page
             .resources
-            .iter()
+            .into_iter()
             .zip(&definitions)
             .map(|(stored, definition)| self.render(definition, stored, &search.projection))
             .collect();
         let mut body = json!({
             "schemas": [builtin::LIST_RESPONSE],
-            "totalResults": page.total_results,
-            "startIndex": page.start_index,
+            "totalResults": total_results,
+            "startIndex": start_index,
             "itemsPerPage": resources.len(),
             "Resources": resources,
         });
-        if let Some(next) = page.next_cursor {
+        if let Some(next) = next_cursor {
             body["nextCursor"] = json!(next);
         }
-        if let Some(previous) = page.previous_cursor {
+        if let Some(previous) = previous_cursor {
             body["previousCursor"] = json!(previous);
         }
         Ok(ScimOperationResponse::json(200, body))

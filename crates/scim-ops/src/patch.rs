@@ -130,7 +130,7 @@ impl ScimOperationHandler {
             return Ok(ScimOperationResponse::empty(204).with_version(stored.version().clone()));
         }
         let projection = self.projection(request)?;
-        Ok(self.resource_response(200, definition, &stored, &projection))
+        Ok(self.resource_response(200, definition, stored, &projection))
     }
 }
 

@@ -116,6 +116,10 @@ pub struct ScimOperationRequest {
     pub if_none_match: Option<Precondition>,
     /// Whether the request came through `/Me`: `id` is then resolved from the principal.
     pub me: bool,
+    /// Whether the caller takes a serialized body
+    /// ([`ScimOperationResponse::serialized_body`](crate::ScimOperationResponse)): a
+    /// transport that sends bytes sets it, so reads can skip parsing and re-serializing.
+    pub serialized_ok: bool,
     /// Tenant, request id and principal.
     pub context: RequestContext,
 }
@@ -133,6 +137,7 @@ impl ScimOperationRequest {
             expected_version: None,
             if_none_match: None,
             me: false,
+            serialized_ok: false,
             context: RequestContext::default(),
         }
     }

@@ -14,6 +14,10 @@ pub struct ScimOperationResponse {
     pub status: u16,
     /// The body.
     pub body: Option<Value>,
+    /// The body already serialized, instead of `body`: set only when the request
+    /// allowed it ([`ScimOperationRequest::serialized_ok`](crate::ScimOperationRequest)),
+    /// for reads answered straight from stored JSON.
+    pub serialized_body: Option<String>,
     /// The version of the single resource this response is about.
     pub current_version: Option<ScimVersion>,
     /// For a `412`: the conflict, with the current version.
@@ -28,6 +32,7 @@ impl ScimOperationResponse {
         Self {
             status,
             body: Some(body),
+            serialized_body: None,
             current_version: None,
             version_conflict: None,
             location: None,
@@ -39,6 +44,7 @@ impl ScimOperationResponse {
         Self {
             status,
             body: None,
+            serialized_body: None,
             current_version: None,
             version_conflict: None,
             location: None,
@@ -62,6 +68,7 @@ impl From<ScimError> for ScimOperationResponse {
         Self {
             status: err.status,
             body: Some(err.to_json()),
+            serialized_body: None,
             current_version: err.conflict.as_ref().map(|c| c.current().clone()),
             version_conflict: err.conflict,
             location: None,

@@ -799,3 +799,49 @@ async fn tenants_never_see_each_other() {
         200
     );
 }
+
+#[tokio::test]
+async fn serialized_reads_equal_parsed_reads() {
+    let handler = handler();
+    let plain = create(
+        &handler,
+        "User",
+        json!({"schemas": [USER], "userName": "fast", "name": {"givenName": "F"},
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "meta"}}),
+    )
+    .await;
+    let secret = create(
+        &handler,
+        "User",
+        json!({"schemas": [USER], "userName": "secret", "password": "p"}),
+    )
+    .await;
+    let member = create(&handler, "User", user("member-of")).await;
+    create(&handler, "Group", group("G", &[&member])).await;
+    for id in [&plain, &secret, &member] {
+        let parsed = run(&handler, ScimOperationRequest::get("User", id)).await;
+        let mut request = ScimOperationRequest::get("User", id);
+        request.serialized_ok = true;
+        let fast = run(&handler, request).await;
+        assert_eq!(fast.current_version, parsed.current_version);
+        let body = match &fast.serialized_body {
+            Some(text) => serde_json::from_str(text).unwrap(),
+            None => fast.body.clone().unwrap(),
+        };
+        assert_eq!(body, parsed.body.unwrap(), "{id}");
+    }
+    // Served from stored JSON only when that JSON is the whole answer.
+    let mut request = ScimOperationRequest::get("User", &plain);
+    request.serialized_ok = true;
+    assert!(run(&handler, request).await.serialized_body.is_some());
+    let mut request = ScimOperationRequest::get("User", &secret);
+    request.serialized_ok = true;
+    assert!(
+        run(&handler, request).await.serialized_body.is_none(),
+        "a stored password forces the parsed path"
+    );
+    let mut request =
+        ScimOperationRequest::get("User", &plain).with_if_none_match(Precondition::Any);
+    request.serialized_ok = true;
+    assert_eq!(run(&handler, request).await.status, 304);
+}

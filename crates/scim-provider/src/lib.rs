@@ -56,6 +56,7 @@ pub use memory::InMemoryProvider;
 pub use provider::{ConditionalProvider, ResourceProvider, try_conditional_update_members};
 pub use query::{ListPage, ListQuery, PageWindow};
 pub use resource::{
-    ContentDigest, Member, MembershipDelta, SetDigest, VersionedResource, base_hash,
+    ContentDigest, Member, MembershipDelta, SerializedResource, SetDigest, VersionedResource,
+    base_hash,
 };
 pub use scim_schema::SortSpec;

@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::fallback::{check_version, not_found_to_result};
 use crate::{
-    ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, VersionedResource,
+    ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, SerializedResource,
+    VersionedResource,
 };
 
 /// Storage for SCIM resources. Async and object-safe: the layers above hold an
@@ -42,6 +43,20 @@ pub trait ResourceProvider: Send + Sync {
         resource_type: &str,
         id: &str,
     ) -> Result<VersionedResource, ProviderError>;
+
+    /// A read fast path: the resource as stored JSON, when the provider keeps it so and
+    /// it is complete (every attribute, derived ones included, but `meta.version`, which
+    /// the returned version gives) and holds no `returned: never` value. `Ok(None)`
+    /// means "use [`get`](Self::get)", which is what the default does.
+    async fn get_serialized(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<SerializedResource>, ProviderError> {
+        let _ = (ctx, resource_type, id);
+        Ok(None)
+    }
 
     /// Replaces a resource, whatever its version; `meta.created` is kept.
     async fn replace(

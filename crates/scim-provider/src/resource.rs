@@ -83,6 +83,17 @@ impl VersionedResource {
     }
 }
 
+/// A resource as the JSON text a provider stores, without `meta.version`, and its
+/// version: what [`ResourceProvider::get_serialized`](crate::ResourceProvider::get_serialized)
+/// hands out so a read can be answered without parsing and re-serializing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SerializedResource {
+    /// The resource as compact JSON, without `meta.version`.
+    pub json: std::sync::Arc<str>,
+    /// Its version.
+    pub version: ScimVersion,
+}
+
 /// An order-independent digest of a set of strings: the sum of their SHA-256 hashes
 /// modulo 2^256. Inserting or removing one element costs one hash.
 ///

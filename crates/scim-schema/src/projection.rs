@@ -73,6 +73,39 @@ impl Projection {
         self.attributes.is_empty() && self.excluded.is_empty()
     }
 
+    /// The projected `resource`, reusing it: the default projection only removes
+    /// `returned: never` values in place, without copying anything.
+    ///
+    /// ```
+    /// use scim_schema::{Projection, SchemaRegistry};
+    /// use serde_json::json;
+    ///
+    /// let registry = SchemaRegistry::default();
+    /// let users = registry.resource_type("User").unwrap();
+    /// let user = json!({"id": "1", "userName": "b", "password": "secret"});
+    /// assert_eq!(Projection::default().apply_owned(users, user), json!({"id": "1", "userName": "b"}));
+    /// ```
+    pub fn apply_owned(&self, definition: &ResourceDefinition, mut resource: Value) -> Value {
+        if !self.is_default() {
+            return self.apply(definition, &resource);
+        }
+        let Value::Object(object) = &mut resource else {
+            return resource;
+        };
+        let never = |a: &&AttributeDefinition| a.returned == Returned::Never;
+        for attribute in definition.top_level_attributes().filter(never) {
+            object.remove(&attribute.name);
+        }
+        for (schema, _) in definition.extensions() {
+            if let Some(Value::Object(fields)) = object.get_mut(&schema.id) {
+                for attribute in schema.attributes.iter().filter(never) {
+                    fields.remove(&attribute.name);
+                }
+            }
+        }
+        resource
+    }
+
     /// The projected copy of `resource`.
     pub fn apply(&self, definition: &ResourceDefinition, resource: &Value) -> Value {
         let Some(object) = resource.as_object() else {

@@ -261,7 +261,10 @@ fn normalize(
                 )));
             };
             // Some clients repeat `schemas` inside the extension object.
-            for (name, value) in fields.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("schemas")) {
+            for (name, value) in fields
+                .iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("schemas"))
+            {
                 match schema.attribute(name) {
                     Some(attribute) => {
                         normalizer.insert(

@@ -20,9 +20,13 @@ use warp::{Filter, Rejection};
 pub fn filter(
     service: ScimService,
 ) -> impl Filter<Extract = (http::Response<Bytes>,), Error = Rejection> + Clone {
-    let base = format!("/{}", service.config().base_path.trim_matches('/'));
+    let base: std::sync::Arc<str> =
+        format!("/{}", service.config().base_path.trim_matches('/')).into();
     let under_base = warp::path::full().and_then(move |path: FullPath| {
-        let inside = path.as_str() == base || path.as_str().starts_with(&format!("{base}/"));
+        let inside = path
+            .as_str()
+            .strip_prefix(&*base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
         async move {
             if inside {
                 Ok(path)

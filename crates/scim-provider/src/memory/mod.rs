@@ -19,7 +19,7 @@ use self::shard::{Entry, Shard};
 use crate::fallback::check_expected;
 use crate::{
     ConditionalProvider, ListPage, ListQuery, Member, MembershipDelta, ProviderError,
-    RequestContext, ResourceProvider, VersionedResource,
+    RequestContext, ResourceProvider, SerializedResource, VersionedResource,
 };
 
 /// A [`ResourceProvider`] and [`ConditionalProvider`] that keeps everything in memory.
@@ -118,16 +118,14 @@ impl InMemoryProvider {
         tenants.entry(ctx.tenant().into()).or_default().clone()
     }
 
+    /// The shard of a resource type, keyed by the type's canonical name, so that the
+    /// usual lookup (by that name) allocates nothing.
     fn shard(&self, tenant: &Tenant, resource_type: &str) -> Result<Arc<Shard>, ProviderError> {
-        let key = resource_type.to_ascii_lowercase();
-        if let Some(shard) = tenant
-            .shards
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
+        let shards = tenant.shards.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(shard) = shards.get(resource_type) {
             return Ok(shard.clone());
         }
+        drop(shards);
         let definition = self
             .registry
             .resource_type(resource_type)
@@ -139,10 +137,10 @@ impl InMemoryProvider {
             .shards
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        Ok(shards
-            .entry(key)
-            .or_insert_with(|| Arc::new(Shard::new(definition)))
-            .clone())
+        let shard = shards
+            .entry(definition.name().to_owned())
+            .or_insert_with(|| Arc::new(Shard::new(definition)));
+        Ok(shard.clone())
     }
 
     fn next_seq(&self) -> u64 {
@@ -206,6 +204,7 @@ impl InMemoryProvider {
         };
         state.check_unique(&shard.layout, &id, &keys)?;
         let base = with_meta(base, shard.definition.name(), created);
+        let secrets = shard.has_secrets(&base);
         let members = new_members.map(MemberList::from_members);
         let current_members: Vec<String> = members
             .iter()
@@ -218,11 +217,11 @@ impl InMemoryProvider {
         match state.entries.get_mut(&id) {
             Some(entry) => {
                 entry.members = members.map(Box::new);
-                entry.set_base(&base);
+                entry.set_base(&base, secrets);
                 state.rekey(&id, &old_keys, keys);
             }
             None => {
-                let entry = Entry::new(self.next_seq(), &base, members);
+                let entry = Entry::new(self.next_seq(), &base, members, secrets);
                 state.insert(id.clone(), entry, keys);
             }
         }
@@ -370,7 +369,7 @@ impl InMemoryProvider {
                 Value::String(DateTime::now().to_string()),
             );
         }
-        entry.set_base(&base);
+        entry.set_base(&base, entry.has_secrets);
         let version = entry.version.clone();
         {
             let group: Arc<str> = id.into();
@@ -469,6 +468,21 @@ impl ResourceProvider for InMemoryProvider {
         let state = shard.read();
         match state.entries.get(id) {
             Some(entry) => entry.render(),
+            None => Err(ProviderError::not_found(resource_type, id)),
+        }
+    }
+
+    async fn get_serialized(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+    ) -> Result<Option<SerializedResource>, ProviderError> {
+        let tenant = self.tenant(ctx);
+        let shard = self.shard(&tenant, resource_type)?;
+        let state = shard.read();
+        match state.entries.get(id) {
+            Some(entry) => Ok(entry.serialized()),
             None => Err(ProviderError::not_found(resource_type, id)),
         }
     }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::index::{Index, IndexSpec};
 use super::members::MemberList;
-use crate::{ContentDigest, ProviderError, SetDigest, VersionedResource};
+use crate::{ContentDigest, ProviderError, SerializedResource, SetDigest, VersionedResource};
 
 /// Index keys of a resource: (index number, key).
 pub(super) type Keys = Vec<(usize, String)>;
@@ -22,7 +22,11 @@ pub(super) type Keys = Vec<(usize, String)>;
 #[derive(Debug)]
 pub(super) struct Entry {
     pub(super) seq: u64,
-    pub(super) base: Box<str>,
+    /// Shared, so reads can hand it out without copying.
+    pub(super) base: Arc<str>,
+    /// Whether the JSON holds a `returned: never` value (a password): such an entry is
+    /// never handed out serialized.
+    pub(super) has_secrets: bool,
     pub(super) base_hash: [u8; 32],
     /// Boxed: most resources have none, and users are many.
     pub(super) members: Option<Box<MemberList>>,
@@ -39,11 +43,17 @@ struct DerivedGroups {
 
 impl Entry {
     /// An entry for a resource without `members`, `groups` and `meta.version`.
-    pub(super) fn new(seq: u64, base: &Value, members: Option<MemberList>) -> Self {
+    pub(super) fn new(
+        seq: u64,
+        base: &Value,
+        members: Option<MemberList>,
+        has_secrets: bool,
+    ) -> Self {
         let mut entry = Self {
             seq,
             base_hash: crate::base_hash(base),
-            base: base.to_string().into_boxed_str(),
+            base: base.to_string().into(),
+            has_secrets,
             members: members.map(Box::new),
             groups: None,
             version: ScimVersion::from_digest([0; 32]),
@@ -62,9 +72,10 @@ impl Entry {
     }
 
     /// Replaces the base (after a change of `meta.lastModified`, say).
-    pub(super) fn set_base(&mut self, base: &Value) {
+    pub(super) fn set_base(&mut self, base: &Value, has_secrets: bool) {
         self.base_hash = crate::base_hash(base);
-        self.base = base.to_string().into_boxed_str();
+        self.base = base.to_string().into();
+        self.has_secrets = has_secrets;
         self.refresh_version();
     }
 
@@ -97,6 +108,16 @@ impl Entry {
             resource,
             self.version.clone(),
         ))
+    }
+
+    /// The stored JSON as is, when it is the whole resource but `meta.version` (no
+    /// members, no derived groups) and holds nothing that is never returned.
+    pub(super) fn serialized(&self) -> Option<SerializedResource> {
+        let plain = self.members.as_ref().is_none_or(|m| m.is_empty()) && self.groups.is_none();
+        (plain && !self.has_secrets).then(|| SerializedResource {
+            json: self.base.clone(),
+            version: self.version.clone(),
+        })
     }
 
     /// Sets the derived groups; `true` when they changed.
@@ -216,6 +237,25 @@ impl Shard {
 
     pub(super) fn write(&self) -> RwLockWriteGuard<'_, ShardState> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a resource holds a `returned: never` value.
+    pub(super) fn has_secrets(&self, resource: &Value) -> bool {
+        use scim_schema::Returned;
+        let never = |a: &&scim_schema::AttributeDefinition| a.returned == Returned::Never;
+        let top = self
+            .definition
+            .top_level_attributes()
+            .filter(never)
+            .any(|a| resource.get(&a.name).is_some());
+        top || self.definition.extensions().any(|(schema, _)| {
+            schema.attributes.iter().filter(never).any(|a| {
+                resource
+                    .get(&schema.id)
+                    .and_then(|e| e.get(&a.name))
+                    .is_some()
+            })
+        })
     }
 
     /// The index keys of a resource.

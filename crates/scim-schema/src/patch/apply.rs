@@ -122,7 +122,10 @@ impl Engine<'_> {
             )));
         };
         // Some clients repeat `schemas` inside the extension object.
-        for (name, value) in fields.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("schemas")) {
+        for (name, value) in fields
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("schemas"))
+        {
             let path = PatchPath {
                 attribute: AttributePath::new(name.clone()).with_schema(schema.id.clone()),
                 value_filter: None,
