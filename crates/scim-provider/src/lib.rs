@@ -57,6 +57,6 @@ pub use provider::{ConditionalProvider, ResourceProvider, try_conditional_update
 pub use query::{ListPage, ListQuery, PageWindow};
 pub use resource::{
     ContentDigest, Member, MembershipDelta, SerializedResource, SetDigest, VersionedResource,
-    base_hash,
+    base_hash, group_reference, stamp_meta,
 };
 pub use scim_schema::SortSpec;

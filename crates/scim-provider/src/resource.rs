@@ -232,6 +232,45 @@ impl ContentDigest {
     }
 }
 
+/// One element of a derived `User.groups`: `{"value", "display", "type": "direct"}`.
+pub fn group_reference(id: &str, display: Option<&str>) -> Value {
+    let mut group = Map::new();
+    group.insert("value".into(), Value::String(id.to_owned()));
+    if let Some(display) = display {
+        group.insert("display".into(), Value::String(display.to_owned()));
+    }
+    group.insert("type".into(), Value::String("direct".into()));
+    Value::Object(group)
+}
+
+/// Sets `meta` as a provider maintains it on a write: `resourceType`, `created` (the
+/// stored value on replace, now on create), `lastModified` now, and no `version` (which
+/// the provider records beside the JSON and adds when reading).
+///
+/// ```
+/// let stamped = scim_provider::stamp_meta(serde_json::json!({"id": "1"}), "User", None);
+/// assert_eq!(stamped["meta"]["resourceType"], "User");
+/// assert_eq!(stamped["meta"]["created"], stamped["meta"]["lastModified"]);
+/// ```
+pub fn stamp_meta(mut resource: Value, resource_type: &str, created: Option<Value>) -> Value {
+    let now = Value::String(scim_schema::DateTime::now_millis().to_string());
+    if let Value::Object(object) = &mut resource {
+        let mut meta = match object.remove("meta") {
+            Some(Value::Object(meta)) => meta,
+            _ => Map::new(),
+        };
+        meta.remove("version");
+        meta.insert(
+            "resourceType".into(),
+            Value::String(resource_type.to_owned()),
+        );
+        meta.insert("created".into(), created.unwrap_or_else(|| now.clone()));
+        meta.insert("lastModified".into(), now);
+        object.insert("meta".into(), Value::Object(meta));
+    }
+    resource
+}
+
 /// SHA-256 of the canonical resource without `members`, `groups` and `meta.version`
 /// (and without `meta` when nothing else is in it).
 pub fn base_hash(resource: &Value) -> [u8; 32] {

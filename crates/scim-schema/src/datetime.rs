@@ -28,10 +28,18 @@ impl DateTime {
         let since = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        // Millisecond precision, as SCIM timestamps usually carry.
         Self {
             unix_seconds: since.as_secs() as i64,
-            nanos: since.subsec_millis() * 1_000_000,
+            nanos: since.subsec_nanos(),
+        }
+    }
+
+    /// Now, truncated to milliseconds, as SCIM timestamps usually carry them.
+    pub fn now_millis() -> Self {
+        let now = Self::now();
+        Self {
+            unix_seconds: now.unix_seconds,
+            nanos: now.nanos / 1_000_000 * 1_000_000,
         }
     }
 
@@ -41,6 +49,11 @@ impl DateTime {
             unix_seconds: unix_seconds + i64::from(nanos / 1_000_000_000),
             nanos: nanos % 1_000_000_000,
         }
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub fn unix_micros(&self) -> i64 {
+        self.unix_seconds * 1_000_000 + i64::from(self.nanos / 1000)
     }
 
     /// Seconds since the Unix epoch.

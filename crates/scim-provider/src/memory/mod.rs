@@ -203,7 +203,7 @@ impl InMemoryProvider {
             }
         };
         state.check_unique(&shard.layout, &id, &keys)?;
-        let base = with_meta(base, shard.definition.name(), created);
+        let base = crate::stamp_meta(base, shard.definition.name(), created);
         let secrets = shard.has_secrets(&base);
         let members = new_members.map(MemberList::from_members);
         let current_members: Vec<String> = members
@@ -366,7 +366,7 @@ impl InMemoryProvider {
         if let Some(meta) = base.get_mut("meta").and_then(Value::as_object_mut) {
             meta.insert(
                 "lastModified".into(),
-                Value::String(DateTime::now().to_string()),
+                Value::String(DateTime::now_millis().to_string()),
             );
         }
         entry.set_base(&base, entry.has_secrets);
@@ -405,27 +405,6 @@ fn take_members(object: &mut Map<String, Value>) -> Vec<Member> {
         Some(Value::Array(items)) => items.iter().filter_map(Member::from_json).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Sets `meta` as the provider maintains it: resource type, created (kept on
-/// replace), lastModified now, no version (the version lives beside the JSON).
-fn with_meta(mut base: Value, resource_type: &str, created: Option<Value>) -> Value {
-    let now = Value::String(DateTime::now().to_string());
-    if let Value::Object(object) = &mut base {
-        let mut meta = match object.remove("meta") {
-            Some(Value::Object(meta)) => meta,
-            _ => Map::new(),
-        };
-        meta.remove("version");
-        meta.insert(
-            "resourceType".into(),
-            Value::String(resource_type.to_owned()),
-        );
-        meta.insert("created".into(), created.unwrap_or_else(|| now.clone()));
-        meta.insert("lastModified".into(), now);
-        object.insert("meta".into(), Value::Object(meta));
-    }
-    base
 }
 
 fn expect_found<T>(

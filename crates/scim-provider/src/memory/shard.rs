@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use scim_schema::ResourceDefinition;
 use scim_version::ScimVersion;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::index::{Index, IndexSpec};
 use super::members::MemberList;
@@ -92,15 +92,10 @@ impl Entry {
                 object.insert("members".into(), members.to_json());
             }
             if let Some(groups) = &self.groups {
-                let groups = groups.list.iter().map(|(id, display)| {
-                    let mut group = Map::new();
-                    group.insert("value".into(), Value::String(id.to_string()));
-                    if let Some(display) = display {
-                        group.insert("display".into(), Value::String(display.clone()));
-                    }
-                    group.insert("type".into(), Value::String("direct".into()));
-                    Value::Object(group)
-                });
+                let groups = groups
+                    .list
+                    .iter()
+                    .map(|(id, display)| crate::group_reference(id, display.as_deref()));
                 object.insert("groups".into(), Value::Array(groups.collect()));
             }
         }
