@@ -56,7 +56,11 @@ impl Dialect {
     /// The schema, as statements that may run any number of times.
     pub(crate) fn schema(self) -> Vec<String> {
         let (key, text) = match self {
-            Self::MySql => ("VARCHAR(190)", "LONGTEXT"),
+            // Binary collation: ids and externalId compare case-sensitively, as in SCIM.
+            Self::MySql => (
+                "VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+                "LONGTEXT",
+            ),
             _ => ("TEXT", "TEXT"),
         };
         vec![

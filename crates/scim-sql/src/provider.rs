@@ -156,20 +156,7 @@ impl SqlProvider {
             .fetch_optional(&mut *conn)
             .await
             .map_err(storage)?;
-        row.map(|row| -> Result<Stored, sqlx::Error> {
-            Ok(Stored {
-                base: text(&row, "base")?,
-                members: SetDigest::from_bytes(from_hex(
-                    &row.try_get::<String, _>("members_digest")?,
-                )),
-                groups: SetDigest::from_bytes(from_hex(
-                    &row.try_get::<String, _>("groups_digest")?,
-                )),
-                version: row.try_get("version")?,
-            })
-        })
-        .transpose()
-        .map_err(storage)
+        row.as_ref().map(stored_from).transpose().map_err(storage)
     }
 
     /// The full resource: base, members, derived groups, `meta.version`.
@@ -739,6 +726,21 @@ fn creation_sequence() -> i64 {
     now.max(previous + 1)
 }
 
+/// The columns of a `scim_resources` row a write or a read needs.
+fn stored_from(row: &sqlx::any::AnyRow) -> Result<Stored, sqlx::Error> {
+    let digest = |column: &str| -> Result<SetDigest, sqlx::Error> {
+        Ok(SetDigest::from_bytes(from_hex(
+            &row.try_get::<String, _>(column)?,
+        )))
+    };
+    Ok(Stored {
+        base: text(row, "base")?,
+        members: digest("members_digest")?,
+        groups: digest("groups_digest")?,
+        version: row.try_get("version")?,
+    })
+}
+
 /// A text column; MySQL's `LONGTEXT` reaches sqlx's `Any` driver as bytes.
 fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<String, sqlx::Error> {
     match row.try_get::<String, _>(column) {
@@ -766,6 +768,26 @@ fn has_groups(definition: &ResourceDefinition) -> bool {
         .core_schema()
         .attribute("groups")
         .is_some_and(|a| a.is_read_only())
+}
+
+/// The column a `sortBy` is served from in SQL, for the attributes stored in columns.
+fn sort_column(sort: &scim_schema::SortSpec) -> Option<&'static str> {
+    let path = &sort.by;
+    if path.sub_attribute.is_some() {
+        return match (
+            path.name.to_ascii_lowercase().as_str(),
+            path.sub_attribute.as_deref(),
+        ) {
+            ("meta", Some(sub)) if sub.eq_ignore_ascii_case("created") => Some("created_ms"),
+            _ => None,
+        };
+    }
+    match path.name.to_ascii_lowercase().as_str() {
+        "id" => Some("id"),
+        "username" => Some("user_name"),
+        "externalid" => Some("external_id"),
+        _ => None,
+    }
 }
 
 /// The indexed column and value an `eq` filter (possibly inside `and`) can be served
@@ -804,6 +826,91 @@ fn found<T>(
         ConditionalResult::VersionMismatch(conflict) => {
             Err(ProviderError::VersionMismatch(conflict))
         }
+    }
+}
+
+impl SqlProvider {
+    /// A list answered entirely in SQL (filter, count, order, page), when the filter is
+    /// absent or one indexed `eq` and the sort is absent or on a stored column; `None`
+    /// otherwise, and the caller evaluates in Rust.
+    async fn list_in_sql(
+        &self,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        query: &ListQuery,
+        window: scim_provider::PageWindow,
+    ) -> Result<Option<ListPage>, ProviderError> {
+        let condition = match &query.filter {
+            None => None,
+            Some(filter @ Filter::Compare { .. }) => match indexed(filter) {
+                Some(condition) => Some(condition),
+                None => return Ok(None),
+            },
+            Some(_) => return Ok(None),
+        };
+        let order = match &query.sort {
+            None => "created_ms, id".to_owned(),
+            Some(sort) => {
+                let Some(column) = sort_column(sort) else {
+                    return Ok(None);
+                };
+                let direction = match sort.order {
+                    scim_schema::SortOrder::Ascending => "ASC",
+                    scim_schema::SortOrder::Descending => "DESC",
+                };
+                // Missing values last in both directions, then creation order.
+                format!("({column} IS NULL), {column} {direction}, created_ms, id")
+            }
+        };
+        let clause = match &condition {
+            Some((column, _)) => format!("tenant = ? AND resource_type = ? AND {column} = ?"),
+            None => "tenant = ? AND resource_type = ?".to_owned(),
+        };
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        let count_sql = self.sql(&format!(
+            "SELECT COUNT(*) AS total FROM scim_resources WHERE {clause}"
+        ));
+        let mut count = sqlx::query(&count_sql)
+            .bind(ctx.tenant())
+            .bind(definition.name());
+        if let Some((_, value)) = &condition {
+            count = count.bind(value.clone());
+        }
+        let total: i64 = count
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(storage)?
+            .try_get("total")
+            .map_err(storage)?;
+        let limit = i64::try_from(window.limit)
+            .unwrap_or(i64::MAX)
+            .min(i64::from(u32::MAX));
+        let page_sql = self.sql(&format!(
+            "SELECT id, base, members_digest, groups_digest, version FROM scim_resources WHERE {clause} \
+             ORDER BY {order} LIMIT {limit} OFFSET {}",
+            window.offset
+        ));
+        let mut page = sqlx::query(&page_sql)
+            .bind(ctx.tenant())
+            .bind(definition.name());
+        if let Some((_, value)) = &condition {
+            page = page.bind(value.clone());
+        }
+        let rows = page.fetch_all(&mut *conn).await.map_err(storage)?;
+        let mut resources = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("id").map_err(storage)?;
+            let stored = stored_from(&row).map_err(storage)?;
+            resources.push(
+                self.render(&mut conn, ctx, definition, &id, &stored)
+                    .await?,
+            );
+        }
+        Ok(Some(ListPage::new(
+            resources,
+            usize::try_from(total).unwrap_or(0),
+            window,
+        )))
     }
 }
 
@@ -875,6 +982,9 @@ impl ResourceProvider for SqlProvider {
     ) -> Result<ListPage, ProviderError> {
         let window = query.window()?;
         let definition = self.definition(resource_type)?.clone();
+        if let Some(page) = self.list_in_sql(ctx, &definition, query, window).await? {
+            return Ok(page);
+        }
         let index = query.filter.as_ref().and_then(indexed);
         let filter = match index {
             Some((column, _)) => format!(" AND {column} = ?"),
@@ -894,17 +1004,7 @@ impl ResourceProvider for SqlProvider {
         let mut matches = Vec::new();
         for row in rows {
             let id: String = row.try_get("id").map_err(storage)?;
-            let stored = Stored {
-                base: text(&row, "base").map_err(storage)?,
-                members: SetDigest::from_bytes(from_hex(
-                    &row.try_get::<String, _>("members_digest")
-                        .map_err(storage)?,
-                )),
-                groups: SetDigest::from_bytes(from_hex(
-                    &row.try_get::<String, _>("groups_digest").map_err(storage)?,
-                )),
-                version: row.try_get("version").map_err(storage)?,
-            };
+            let stored = stored_from(&row).map_err(storage)?;
             let rendered = self
                 .render(&mut conn, ctx, &definition, &id, &stored)
                 .await?;
