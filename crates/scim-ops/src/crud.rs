@@ -162,10 +162,7 @@ impl ScimOperationHandler {
                 }
                 ConditionalResult::NotFound => break,
                 ConditionalResult::VersionMismatch(conflict) => {
-                    if request.expected_version.is_some() || attempt == self.config().patch_retries
-                    {
-                        return Err(conflict.into());
-                    }
+                    self.retry_after(request, attempt, conflict)?;
                 }
             }
         }
@@ -197,10 +194,7 @@ impl ScimOperationHandler {
                 ConditionalResult::Success(()) => return Ok(ScimOperationResponse::empty(204)),
                 ConditionalResult::NotFound => break,
                 ConditionalResult::VersionMismatch(conflict) => {
-                    if request.expected_version.is_some() || attempt == self.config().patch_retries
-                    {
-                        return Err(conflict.into());
-                    }
+                    self.retry_after(request, attempt, conflict)?;
                 }
             }
         }

@@ -303,6 +303,22 @@ impl ScimOperationHandler {
         Ok(false)
     }
 
+    /// After a conditional write lost to another writer: `Ok` to read again and retry,
+    /// or the `412` to answer when the client sent `If-Match` (its version is stale) or
+    /// the retries are used up.
+    pub(crate) fn retry_after(
+        &self,
+        request: &ScimOperationRequest,
+        attempt: usize,
+        conflict: VersionConflict,
+    ) -> Result<(), ScimError> {
+        if request.expected_version.is_some() || attempt >= self.inner.config.patch_retries {
+            Err(conflict.into())
+        } else {
+            Ok(())
+        }
+    }
+
     /// Rejects group members that do not exist, unless the tenant allows them.
     pub(crate) async fn check_members(
         &self,

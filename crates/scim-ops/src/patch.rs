@@ -59,10 +59,7 @@ impl ScimOperationHandler {
                     )));
                 }
                 ConditionalResult::VersionMismatch(conflict) => {
-                    if request.expected_version.is_some() || attempt == self.config().patch_retries
-                    {
-                        return Err(conflict.into());
-                    }
+                    self.retry_after(request, attempt, conflict)?;
                 }
             }
         }

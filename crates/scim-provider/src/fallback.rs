@@ -137,3 +137,20 @@ pub(crate) fn not_found_to_result<T>(
         Err(other) => Err(other),
     }
 }
+
+/// A [`ConditionalResult`] as a plain `Result`: `NotFound` and a version mismatch
+/// become the matching [`ProviderError`]s. For providers implementing the unconditional
+/// methods on top of their conditional ones.
+pub fn require_found<T>(
+    result: ConditionalResult<T>,
+    resource_type: &str,
+    id: &str,
+) -> Result<T, ProviderError> {
+    match result {
+        ConditionalResult::Success(value) => Ok(value),
+        ConditionalResult::NotFound => Err(ProviderError::not_found(resource_type, id)),
+        ConditionalResult::VersionMismatch(conflict) => {
+            Err(ProviderError::VersionMismatch(conflict))
+        }
+    }
+}

@@ -50,7 +50,7 @@ pub mod testkit;
 
 pub use context::RequestContext;
 pub use error::ProviderError;
-pub use fallback::{try_conditional_delete, try_conditional_update};
+pub use fallback::{require_found, try_conditional_delete, try_conditional_update};
 pub use ids::new_id;
 pub use memory::InMemoryProvider;
 pub use provider::{ConditionalProvider, ResourceProvider, try_conditional_update_members};

@@ -155,6 +155,28 @@ impl ListPage {
     }
 }
 
+impl ListPage {
+    /// The page at `window` of every match, sorted by `sort` (stably, so ties keep the
+    /// order given, creation order by convention): for providers that filter in Rust.
+    pub fn from_matches(
+        mut matches: Vec<VersionedResource>,
+        sort: Option<&SortSpec>,
+        definition: &scim_schema::ResourceDefinition,
+        window: PageWindow,
+    ) -> Self {
+        if let Some(sort) = sort {
+            matches.sort_by(|a, b| sort.compare(definition, a.resource(), b.resource()));
+        }
+        let total = matches.len();
+        let resources = matches
+            .into_iter()
+            .skip(window.offset)
+            .take(window.limit)
+            .collect();
+        Self::new(resources, total, window)
+    }
+}
+
 const CURSOR_PREFIX: &str = "scim-offset:";
 
 fn encode_cursor(offset: usize) -> String {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use scim_provider::{
     ConditionalProvider, ListPage, ListQuery, Member, MembershipDelta, ProviderError,
     RequestContext, ResourceProvider, SetDigest, VersionedResource, base_hash, group_reference,
-    stamp_meta,
+    require_found, stamp_meta,
 };
 use scim_schema::{CompValue, CompareOp, DateTime, Filter, ResourceDefinition, SchemaRegistry};
 use scim_version::{ConditionalResult, ScimVersion, VersionConflict};
@@ -815,20 +815,6 @@ fn indexed(filter: &Filter) -> Option<(&'static str, String)> {
     }
 }
 
-fn found<T>(
-    result: ConditionalResult<T>,
-    resource_type: &str,
-    id: &str,
-) -> Result<T, ProviderError> {
-    match result {
-        ConditionalResult::Success(value) => Ok(value),
-        ConditionalResult::NotFound => Err(ProviderError::not_found(resource_type, id)),
-        ConditionalResult::VersionMismatch(conflict) => {
-            Err(ProviderError::VersionMismatch(conflict))
-        }
-    }
-}
-
 impl SqlProvider {
     /// A list answered entirely in SQL (filter, count, order, page), when the filter is
     /// absent or one indexed `eq` and the sort is absent or on a stored column; `None`
@@ -922,7 +908,7 @@ impl ResourceProvider for SqlProvider {
         resource_type: &str,
         resource: Value,
     ) -> Result<VersionedResource, ProviderError> {
-        found(
+        require_found(
             self.write(ctx, resource_type, None, resource).await?,
             resource_type,
             "",
@@ -953,7 +939,7 @@ impl ResourceProvider for SqlProvider {
         id: &str,
         resource: Value,
     ) -> Result<VersionedResource, ProviderError> {
-        found(
+        require_found(
             self.write(ctx, resource_type, Some((id, None)), resource)
                 .await?,
             resource_type,
@@ -967,7 +953,7 @@ impl ResourceProvider for SqlProvider {
         resource_type: &str,
         id: &str,
     ) -> Result<(), ProviderError> {
-        found(
+        require_found(
             self.remove(ctx, resource_type, id, None).await?,
             resource_type,
             id,
@@ -1016,16 +1002,12 @@ impl ResourceProvider for SqlProvider {
                 matches.push(rendered);
             }
         }
-        if let Some(sort) = &query.sort {
-            matches.sort_by(|a, b| sort.compare(&definition, a.resource(), b.resource()));
-        }
-        let total = matches.len();
-        let resources = matches
-            .into_iter()
-            .skip(window.offset)
-            .take(window.limit)
-            .collect();
-        Ok(ListPage::new(resources, total, window))
+        Ok(ListPage::from_matches(
+            matches,
+            query.sort.as_ref(),
+            &definition,
+            window,
+        ))
     }
 
     async fn update_members(
@@ -1035,7 +1017,7 @@ impl ResourceProvider for SqlProvider {
         id: &str,
         delta: &MembershipDelta,
     ) -> Result<ScimVersion, ProviderError> {
-        found(
+        require_found(
             self.delta(ctx, resource_type, id, delta, None).await?,
             resource_type,
             id,

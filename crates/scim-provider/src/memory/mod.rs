@@ -19,7 +19,7 @@ use self::shard::{Entry, Shard};
 use crate::fallback::check_expected;
 use crate::{
     ConditionalProvider, ListPage, ListQuery, Member, MembershipDelta, ProviderError,
-    RequestContext, ResourceProvider, SerializedResource, VersionedResource,
+    RequestContext, ResourceProvider, SerializedResource, VersionedResource, require_found,
 };
 
 /// A [`ResourceProvider`] and [`ConditionalProvider`] that keeps everything in memory.
@@ -407,20 +407,6 @@ fn take_members(object: &mut Map<String, Value>) -> Vec<Member> {
     }
 }
 
-fn expect_found<T>(
-    result: ConditionalResult<T>,
-    resource_type: &str,
-    id: &str,
-) -> Result<T, ProviderError> {
-    match result {
-        ConditionalResult::Success(value) => Ok(value),
-        ConditionalResult::NotFound => Err(ProviderError::not_found(resource_type, id)),
-        ConditionalResult::VersionMismatch(conflict) => {
-            Err(ProviderError::VersionMismatch(conflict))
-        }
-    }
-}
-
 #[async_trait]
 impl ResourceProvider for InMemoryProvider {
     async fn create(
@@ -429,7 +415,7 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         resource: Value,
     ) -> Result<VersionedResource, ProviderError> {
-        expect_found(
+        require_found(
             self.write(ctx, resource_type, Target::New, resource)?,
             resource_type,
             "",
@@ -474,7 +460,7 @@ impl ResourceProvider for InMemoryProvider {
         resource: Value,
     ) -> Result<VersionedResource, ProviderError> {
         let target = Target::Existing { id, expected: None };
-        expect_found(
+        require_found(
             self.write(ctx, resource_type, target, resource)?,
             resource_type,
             id,
@@ -487,7 +473,7 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         id: &str,
     ) -> Result<(), ProviderError> {
-        expect_found(
+        require_found(
             self.remove(ctx, resource_type, id, None)?,
             resource_type,
             id,
@@ -554,17 +540,12 @@ impl ResourceProvider for InMemoryProvider {
                 matches.push(rendered);
             }
         }
-        if let Some(sort) = &query.sort {
-            // Stable: ties keep creation order.
-            matches.sort_by(|a, b| sort.compare(definition, a.resource(), b.resource()));
-        }
-        let total = matches.len();
-        let resources = matches
-            .into_iter()
-            .skip(window.offset)
-            .take(window.limit)
-            .collect();
-        Ok(ListPage::new(resources, total, window))
+        Ok(ListPage::from_matches(
+            matches,
+            query.sort.as_ref(),
+            definition,
+            window,
+        ))
     }
 
     async fn update_members(
@@ -576,7 +557,7 @@ impl ResourceProvider for InMemoryProvider {
     ) -> Result<ScimVersion, ProviderError> {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
-        expect_found(
+        require_found(
             self.apply_delta(&tenant, &shard, id, delta, None)?,
             resource_type,
             id,
