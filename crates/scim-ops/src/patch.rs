@@ -23,7 +23,11 @@ impl ScimOperationHandler {
         let definition = self.definition(request)?;
         let id = self.id(request)?;
         let patch = PatchRequest::parse(self.body(request)?)?;
+        // The provider compares versions weakly; a server configured for strong
+        // If-Match comparison takes the full path, which evaluates it.
+        let weak = self.config().if_match_comparison == scim_version::Comparison::Weak;
         if request.if_none_match.is_none()
+            && (weak || request.expected_version.is_none())
             && let Some(delta) = membership_delta(definition, &patch)
         {
             return self.patch_members(request, definition, id, &delta).await;

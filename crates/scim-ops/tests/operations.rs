@@ -845,3 +845,39 @@ async fn serialized_reads_equal_parsed_reads() {
     request.serialized_ok = true;
     assert_eq!(run(&handler, request).await.status, 304);
 }
+
+#[tokio::test]
+async fn strong_if_match_comparison_refuses_weak_tags_everywhere() {
+    let handler = handler_with(ServiceConfig {
+        if_match_comparison: scim_version::Comparison::Strong,
+        ..ServiceConfig::new("/scim/v2")
+    });
+    let member = create(&handler, "User", user("strong-member")).await;
+    let gid = create(&handler, "Group", group("Strong", &[])).await;
+    let version = run(&handler, ScimOperationRequest::get("Group", &gid))
+        .await
+        .current_version
+        .unwrap();
+    // Every SCIM version is weak, so under strong comparison no If-Match can match.
+    let members =
+        patch_body(json!([{"op": "add", "path": "members", "value": [{"value": member}]}]));
+    let refused = run(
+        &handler,
+        ScimOperationRequest::patch("Group", &gid, members).if_match(&version),
+    )
+    .await;
+    assert_eq!(
+        refused.status, 412,
+        "the membership fast path honours strong comparison"
+    );
+    let rename = patch_body(json!([{"op": "replace", "path": "displayName", "value": "X"}]));
+    assert_eq!(
+        run(
+            &handler,
+            ScimOperationRequest::patch("Group", &gid, rename).if_match(&version)
+        )
+        .await
+        .status,
+        412
+    );
+}
