@@ -19,14 +19,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use scim_ops::{ScimOperationHandler, ServiceConfig};
-use scim_provider::InMemoryProvider;
+use scim_provider::{InMemoryProvider, ResourceProvider};
 use scim_schema::SchemaRegistry;
 
 use crate::{HttpConfig, ScimService, StaticTokens};
 
-/// The bearer token of the default tenant in [`test_service`].
+/// The bearer token of the first tenant in [`test_service`].
 pub const TOKEN: &str = "suite-token-default";
-/// The bearer token of the tenant `other` in [`test_service`].
+/// The bearer token of the second tenant in [`test_service`].
 pub const OTHER_TOKEN: &str = "suite-token-other";
 
 /// Sends requests to the server under test.
@@ -42,16 +42,23 @@ impl TestClient for ScimService {
 }
 
 /// The service the suite expects: in-memory storage, base path `/scim/v2`, tokens
-/// [`TOKEN`] (tenant `default`) and [`OTHER_TOKEN`] (tenant `other`).
+/// [`TOKEN`] and [`OTHER_TOKEN`] for two tenants with fresh random names.
 pub fn test_service() -> ScimService {
+    test_service_with(Arc::new(InMemoryProvider::new()))
+}
+
+/// The same service over another provider, to run the suite against a storage backend.
+pub fn test_service_with(provider: Arc<dyn ResourceProvider>) -> ScimService {
     let handler = ScimOperationHandler::new(
-        Arc::new(InMemoryProvider::new()),
+        provider,
         Arc::new(SchemaRegistry::default()),
         ServiceConfig::new("http://localhost/scim/v2"),
     );
+    // Fresh tenants each time, so the suite can run again and again on one database.
+    let run = scim_provider::new_id();
     let tokens = StaticTokens::new()
-        .with_token(TOKEN, "default")
-        .with_token(OTHER_TOKEN, "other");
+        .with_token(TOKEN, &format!("suite-{run}"))
+        .with_token(OTHER_TOKEN, &format!("suite-other-{run}"));
     ScimService::new(handler, tokens, HttpConfig::default())
 }
 

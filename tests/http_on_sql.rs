@@ -1,0 +1,50 @@
+//! The whole stack: the shared HTTP suite through axum, down to the SQL provider, on
+//! SQLite always and on PostgreSQL and MySQL/MariaDB when their test URLs are set.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use scim_http::testing::{TestClient, run_http_test_suite, test_service_with};
+use scim_sql::SqlProvider;
+use tower::ServiceExt;
+
+struct Axum(axum::Router);
+
+impl TestClient for Axum {
+    async fn send(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
+        let response = self
+            .0
+            .clone()
+            .oneshot(request.map(axum::body::Body::from))
+            .await
+            .expect("infallible");
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+        http::Response::from_parts(parts, bytes)
+    }
+}
+
+async fn run_on(url: &str) {
+    let provider = SqlProvider::connect(url).await.expect("connect");
+    run_http_test_suite(&Axum(scim_axum::router(test_service_with(Arc::new(
+        provider,
+    )))))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_suite_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("scim-e2e-{}.db", std::process::id()));
+    run_on(&format!("sqlite://{}", path.display())).await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_suite_on_postgres_and_mysql() {
+    for variable in ["SCIM_TEST_POSTGRES_URL", "SCIM_TEST_MYSQL_URL"] {
+        match std::env::var(variable) {
+            Ok(url) if !url.is_empty() => run_on(&url).await,
+            _ => eprintln!("skipped: {variable} is not set"),
+        }
+    }
+}
