@@ -67,7 +67,8 @@ impl ScimOperationHandler {
                 }
             }
         }
-        unreachable!("the loop returns on its last attempt")
+        // Not reached: the last attempt answers through `retry_after`.
+        Err(ScimError::new(409, None, "the resource kept changing; try again"))
     }
 
     /// A membership-only PATCH, as one delta.
