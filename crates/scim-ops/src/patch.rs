@@ -68,7 +68,11 @@ impl ScimOperationHandler {
             }
         }
         // Not reached: the last attempt answers through `retry_after`.
-        Err(ScimError::new(409, None, "the resource kept changing; try again"))
+        Err(ScimError::new(
+            409,
+            None,
+            "the resource kept changing; try again",
+        ))
     }
 
     /// A membership-only PATCH, as one delta.
