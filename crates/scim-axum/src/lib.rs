@@ -41,3 +41,31 @@ async fn handle(service: &ScimService, request: Request) -> Response {
     };
     response.map(Body::from)
 }
+
+/// The client of `scim_http`'s HTTP test suite for an axum router.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use bytes::Bytes;
+    use tower::ServiceExt;
+
+    /// Sends suite requests through an axum `Router`, in process.
+    #[derive(Debug, Clone)]
+    pub struct AxumClient(pub axum::Router);
+
+    impl scim_http::testing::TestClient for AxumClient {
+        async fn send(&self, request: http::Request<Bytes>) -> http::Response<Bytes> {
+            let request = request.map(axum::body::Body::from);
+            let response = self
+                .0
+                .clone()
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|e| match e {});
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            http::Response::from_parts(parts, bytes)
+        }
+    }
+}

@@ -92,15 +92,13 @@ impl Projection {
         let Value::Object(object) = &mut resource else {
             return resource;
         };
-        let never = |a: &&AttributeDefinition| a.returned == Returned::Never;
-        for attribute in definition.top_level_attributes().filter(never) {
-            object.remove(&attribute.name);
-        }
-        for (schema, _) in definition.extensions() {
-            if let Some(Value::Object(fields)) = object.get_mut(&schema.id) {
-                for attribute in schema.attributes.iter().filter(never) {
-                    fields.remove(&attribute.name);
-                }
+        for (extension, attribute) in definition.never_returned() {
+            let container = match extension {
+                None => Some(&mut *object),
+                Some(schema) => object.get_mut(&schema.id).and_then(Value::as_object_mut),
+            };
+            if let Some(container) = container {
+                container.remove(&attribute.name);
             }
         }
         resource

@@ -102,6 +102,34 @@ impl ResourceDefinition {
         self.common.iter().chain(&self.core.attributes)
     }
 
+    /// Whether resources of this type have `members` (groups do).
+    pub fn has_members(&self) -> bool {
+        self.core.attribute("members").is_some()
+    }
+
+    /// Whether resources of this type carry a derived, readOnly `groups` (users do):
+    /// storage fills it from memberships.
+    pub fn derives_groups(&self) -> bool {
+        self.core
+            .attribute("groups")
+            .is_some_and(AttributeDefinition::is_read_only)
+    }
+
+    /// The attributes that are never returned (`returned: never`, such as `password`),
+    /// each with the extension schema holding it (`None` at the top level).
+    pub fn never_returned(&self) -> impl Iterator<Item = (Option<&Schema>, &AttributeDefinition)> {
+        let never = |a: &&AttributeDefinition| a.returned == crate::Returned::Never;
+        let top = self.top_level_attributes().filter(never).map(|a| (None, a));
+        let extensions = self.extensions().flat_map(move |(schema, _)| {
+            schema
+                .attributes
+                .iter()
+                .filter(never)
+                .map(move |a| (Some(schema), a))
+        });
+        top.chain(extensions)
+    }
+
     /// Resolves a path against the schemas: a URN-qualified path looks in that schema
     /// only; an unqualified one in the top level, then in each extension.
     ///

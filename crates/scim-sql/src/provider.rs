@@ -175,7 +175,7 @@ impl SqlProvider {
         let mut resource: Value = serde_json::from_str(&stored.base)
             .map_err(|e| ProviderError::storage("stored resource is not JSON", e))?;
         if let Value::Object(object) = &mut resource {
-            if has_members(definition) {
+            if definition.has_members() {
                 let rows = sqlx::query(&self.sql(
                     "SELECT member FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? ORDER BY position",
                 ))
@@ -194,7 +194,7 @@ impl SqlProvider {
                     object.insert("members".into(), Value::Array(members));
                 }
             }
-            if has_groups(definition) {
+            if definition.derives_groups() {
                 let rows = sqlx::query(&self.sql(
                     "SELECT m.group_id, g.base FROM scim_members m JOIN scim_resources g \
                      ON g.tenant = m.tenant AND g.resource_type = m.group_type AND g.id = m.group_id \
@@ -262,7 +262,7 @@ impl SqlProvider {
             if !self
                 .registry
                 .resource_type(&resource_type)
-                .is_some_and(|d| has_groups(d))
+                .is_some_and(|d| d.derives_groups())
             {
                 continue;
             }
@@ -308,7 +308,7 @@ impl SqlProvider {
         };
         object.insert("id".into(), Value::String(id.clone()));
         let members: Vec<Member> = match object.remove("members") {
-            Some(Value::Array(items)) if has_members(&definition) => {
+            Some(Value::Array(items)) if definition.has_members() => {
                 let mut seen = HashSet::new();
                 items
                     .iter()
@@ -357,7 +357,7 @@ impl SqlProvider {
         let members_digest: SetDigest = members.iter().map(|m| m.value.as_str()).collect();
         let groups_digest = match &previous {
             Some(stored) => stored.groups,
-            None if has_groups(&definition) => {
+            None if definition.derives_groups() => {
                 let rows =
                     sqlx::query(&self.sql(
                         "SELECT group_id FROM scim_members WHERE tenant = ? AND member_id = ?",
@@ -450,7 +450,7 @@ impl SqlProvider {
                 (false, _) => storage(err),
             });
         }
-        if has_members(&definition) {
+        if definition.has_members() {
             sqlx::query(&self.sql(
                 "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?",
             ))
@@ -553,7 +553,7 @@ impl SqlProvider {
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
-        if has_members(&definition) {
+        if definition.has_members() {
             let former = self.member_ids(&mut tx, ctx, definition.name(), id).await?;
             sqlx::query(&self.sql(
                 "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?",
@@ -606,7 +606,7 @@ impl SqlProvider {
         expected: Option<&ScimVersion>,
     ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
         let definition = self.definition(group_type)?.clone();
-        if !has_members(&definition) {
+        if !definition.has_members() {
             return Err(ProviderError::invalid(format!(
                 "{} resources have no members",
                 definition.name()
@@ -761,17 +761,6 @@ fn stale(stored: &Stored, expected: Option<&ScimVersion>) -> Option<VersionConfl
     let expected = expected?;
     let current = stored.scim_version();
     (!current.matches(expected)).then(|| VersionConflict::new(expected.clone(), current))
-}
-
-fn has_members(definition: &ResourceDefinition) -> bool {
-    definition.core_schema().attribute("members").is_some()
-}
-
-fn has_groups(definition: &ResourceDefinition) -> bool {
-    definition
-        .core_schema()
-        .attribute("groups")
-        .is_some_and(|a| a.is_read_only())
 }
 
 /// The column a `sortBy` is served from in SQL, for the attributes stored in columns.

@@ -208,11 +208,8 @@ impl Shard {
     pub(super) fn new(definition: Arc<ResourceDefinition>) -> Self {
         let indexes = IndexSpec::for_definition(&definition);
         let layout = Layout {
-            has_members: definition.core_schema().attribute("members").is_some(),
-            has_groups: definition
-                .core_schema()
-                .attribute("groups")
-                .is_some_and(|a| a.is_read_only()),
+            has_members: definition.has_members(),
+            has_groups: definition.derives_groups(),
             indexes,
         };
         let state = ShardState {
@@ -236,21 +233,15 @@ impl Shard {
 
     /// Whether a resource holds a `returned: never` value.
     pub(super) fn has_secrets(&self, resource: &Value) -> bool {
-        use scim_schema::Returned;
-        let never = |a: &&scim_schema::AttributeDefinition| a.returned == Returned::Never;
-        let top = self
-            .definition
-            .top_level_attributes()
-            .filter(never)
-            .any(|a| resource.get(&a.name).is_some());
-        top || self.definition.extensions().any(|(schema, _)| {
-            schema.attributes.iter().filter(never).any(|a| {
-                resource
-                    .get(&schema.id)
-                    .and_then(|e| e.get(&a.name))
-                    .is_some()
+        self.definition
+            .never_returned()
+            .any(|(extension, attribute)| {
+                let container = match extension {
+                    None => Some(resource),
+                    Some(schema) => resource.get(&schema.id),
+                };
+                container.and_then(|c| c.get(&attribute.name)).is_some()
             })
-        })
     }
 
     /// The index keys of a resource.
