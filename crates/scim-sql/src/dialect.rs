@@ -1,5 +1,5 @@
-//! The three SQL dialects: placeholders, row locks, and the schema (idempotent DDL run
-//! at start, so several processes may start at once).
+//! The three SQL dialects: placeholders, row locks, column types, and the expressions
+//! filters translate to (byte-order comparisons, patterns, JSON paths).
 
 /// Which database a pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +11,10 @@ pub enum Dialect {
     /// MySQL or MariaDB.
     MySql,
 }
+
+/// The escape character of `LIKE` patterns (not `\`, which MySQL also treats as a
+/// string-literal escape).
+const LIKE_ESCAPE: char = '!';
 
 impl Dialect {
     /// The dialect of a connection URL.
@@ -53,50 +57,111 @@ impl Dialect {
         }
     }
 
-    /// The schema, as statements that may run any number of times.
-    pub(crate) fn schema(self) -> Vec<String> {
-        let (key, text) = match self {
-            // Binary collation: ids and externalId compare case-sensitively, as in SCIM.
+    /// The column type of keys (tenant, type, id and the indexed values) and of JSON
+    /// text. MySQL's keys are `VARCHAR(190)` (an index key may hold 3,072 bytes) with
+    /// a binary collation, so ids and externalId compare case-sensitively, as in SCIM.
+    pub(crate) fn types(self) -> (&'static str, &'static str) {
+        match self {
             Self::MySql => (
                 "VARCHAR(190) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
-                "LONGTEXT",
+                "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
             ),
             _ => ("TEXT", "TEXT"),
-        };
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS scim_resources (
-                    tenant {key} NOT NULL,
-                    resource_type {key} NOT NULL,
-                    id {key} NOT NULL,
-                    base {text} NOT NULL,
-                    base_hash {key} NOT NULL,
-                    members_digest {key} NOT NULL,
-                    groups_digest {key} NOT NULL,
-                    version {key} NOT NULL,
-                    user_name {key} NULL,
-                    external_id {key} NULL,
-                    created_ms BIGINT NOT NULL,
-                    PRIMARY KEY (tenant, resource_type, id)
-                )"
-            ),
-            "CREATE UNIQUE INDEX IF NOT EXISTS scim_resources_user_name ON scim_resources (tenant, resource_type, user_name)".into(),
-            "CREATE INDEX IF NOT EXISTS scim_resources_external_id ON scim_resources (tenant, resource_type, external_id)".into(),
-            "CREATE INDEX IF NOT EXISTS scim_resources_order ON scim_resources (tenant, resource_type, created_ms, id)".into(),
-            format!(
-                "CREATE TABLE IF NOT EXISTS scim_members (
-                    tenant {key} NOT NULL,
-                    group_type {key} NOT NULL,
-                    group_id {key} NOT NULL,
-                    member_id {key} NOT NULL,
-                    member {text} NOT NULL,
-                    position BIGINT NOT NULL,
-                    PRIMARY KEY (tenant, group_type, group_id, member_id)
-                )"
-            ),
-            "CREATE INDEX IF NOT EXISTS scim_members_member ON scim_members (tenant, member_id)".into(),
-        ]
+        }
     }
+
+    /// `expression` compared and ordered by bytes (UTF-8 byte order is code point
+    /// order, the order of Rust's `str`), whatever the database's collation.
+    pub(crate) fn byte_order(self, expression: &str) -> String {
+        match self {
+            Self::Sqlite => expression.to_owned(),
+            Self::Postgres => format!("{expression} COLLATE \"C\""),
+            Self::MySql => format!("CAST({expression} AS BINARY)"),
+        }
+    }
+
+    /// A case-sensitive pattern match of `column` against one bound pattern, and the
+    /// pattern that finds `needle` at the start, the end or anywhere.
+    pub(crate) fn pattern(self, column: &str, needle: &str, at: Anchor) -> (String, String) {
+        let (escaped, many, condition) = match self {
+            // GLOB is case-sensitive; LIKE is not, for ASCII, in SQLite.
+            Self::Sqlite => {
+                let mut escaped = String::with_capacity(needle.len() + 2);
+                for c in needle.chars() {
+                    match c {
+                        '*' | '?' | '[' => {
+                            escaped.push('[');
+                            escaped.push(c);
+                            escaped.push(']');
+                        }
+                        _ => escaped.push(c),
+                    }
+                }
+                (escaped, '*', format!("{column} GLOB ?"))
+            }
+            Self::Postgres | Self::MySql => {
+                let mut escaped = String::with_capacity(needle.len() + 2);
+                for c in needle.chars() {
+                    if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+                        escaped.push(LIKE_ESCAPE);
+                    }
+                    escaped.push(c);
+                }
+                (
+                    escaped,
+                    '%',
+                    format!("{column} LIKE ? ESCAPE '{LIKE_ESCAPE}'"),
+                )
+            }
+        };
+        let pattern = match at {
+            Anchor::Start => format!("{escaped}{many}"),
+            Anchor::End => format!("{many}{escaped}"),
+            Anchor::Anywhere => format!("{many}{escaped}{many}"),
+        };
+        (condition, pattern)
+    }
+
+    /// Whether the JSON value at `keys` (object keys from the root) of the text column
+    /// `column` is the boolean `value`: true or false, never NULL (a missing value is
+    /// false), so the condition may be negated. `None` when a key holds characters that
+    /// may not appear in a path literal.
+    pub(crate) fn json_bool_is(self, column: &str, keys: &[&str], value: bool) -> Option<String> {
+        let safe = |key: &&str| {
+            !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$' | ':' | '.'))
+        };
+        if keys.is_empty() || !keys.iter().all(safe) {
+            return None;
+        }
+        let dollar_path: String = keys.iter().map(|k| format!(".\"{k}\"")).collect();
+        Some(match self {
+            Self::Sqlite => format!("(json_type({column}, '${dollar_path}') IS '{value}')"),
+            Self::Postgres => {
+                let keys: Vec<String> = keys.iter().map(|k| format!("\"{k}\"")).collect();
+                format!(
+                    "COALESCE(({column})::jsonb #> '{{{}}}' = '{value}'::jsonb, FALSE)",
+                    keys.join(",")
+                )
+            }
+            Self::MySql => {
+                format!("(COALESCE(JSON_CONTAINS({column}, '{value}', '${dollar_path}'), 0) = 1)")
+            }
+        })
+    }
+}
+
+/// Where a pattern's needle must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    /// `sw`.
+    Start,
+    /// `ew`.
+    End,
+    /// `co`.
+    Anywhere,
 }
 
 #[cfg(test)]
@@ -117,5 +182,47 @@ mod tests {
             Some(Dialect::MySql)
         );
         assert_eq!(Dialect::from_url("oracle://x"), None);
+    }
+
+    #[test]
+    fn patterns_escape_their_wildcards() {
+        let table = [
+            (Dialect::Sqlite, "a*b", Anchor::Start, "a[*]b*"),
+            (Dialect::Sqlite, "?[", Anchor::End, "*[?][[]"),
+            (
+                Dialect::Postgres,
+                "50%_off",
+                Anchor::Anywhere,
+                "%50!%!_off%",
+            ),
+            (Dialect::MySql, "x!y", Anchor::Start, "x!!y%"),
+        ];
+        for (dialect, needle, at, expected) in table {
+            assert_eq!(
+                dialect.pattern("c", needle, at).1,
+                expected,
+                "{dialect:?} {needle}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_paths_refuse_unsafe_keys() {
+        assert!(
+            Dialect::Sqlite
+                .json_bool_is("base", &["active"], true)
+                .is_some()
+        );
+        assert!(
+            Dialect::Postgres
+                .json_bool_is("base", &["a'b"], true)
+                .is_none()
+        );
+        assert!(
+            Dialect::MySql
+                .json_bool_is("base", &["a\"b"], true)
+                .is_none()
+        );
+        assert!(Dialect::MySql.json_bool_is("base", &[], true).is_none());
     }
 }

@@ -8,11 +8,23 @@
 //! ```
 //!
 //! See [`SqlProvider`] for the schema, the locking and the filters it translates, and
-//! `docs/storage.md` for running many processes on one PostgreSQL.
+//! `docs/storage.md` for migrations and running many processes on one PostgreSQL.
+//!
+//! The modules: `provider` (connecting, the traits), `write` (create, replace,
+//! delete), `members` (memberships and rendering), `list` (listing), `filter_sql` (the
+//! filter translation), `indexed` (the indexed columns), `migrate` (the versioned
+//! schema), `dialect` (what differs between the databases), `row` (a stored row).
 
 mod dialect;
+mod filter_sql;
+mod indexed;
+mod list;
+mod members;
+mod migrate;
 mod provider;
 mod row;
+mod write;
 
 pub use dialect::Dialect;
+pub use migrate::SCHEMA_VERSION;
 pub use provider::SqlProvider;

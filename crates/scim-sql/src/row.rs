@@ -1,7 +1,9 @@
-//! A stored row, and the hex encoding of its digests.
+//! A stored row: its columns, reading them (text across drivers), the hex encoding of
+//! its digests, and telling a stale version.
 
 use scim_provider::{ContentDigest, SetDigest};
-use scim_version::ScimVersion;
+use scim_version::{ScimVersion, VersionConflict};
+use sqlx::Row;
 
 /// The columns of `scim_resources` a write needs.
 #[derive(Debug, Clone)]
@@ -33,6 +35,39 @@ impl Stored {
         ScimVersion::from_hash(&self.version)
             .unwrap_or_else(|_| ScimVersion::from_content(self.version.as_bytes()))
     }
+}
+
+/// The columns of a `scim_resources` row a write or a read needs.
+pub(crate) fn stored_from(row: &sqlx::any::AnyRow) -> Result<Stored, sqlx::Error> {
+    let digest = |column: &str| -> Result<SetDigest, sqlx::Error> {
+        Ok(SetDigest::from_bytes(from_hex(
+            &row.try_get::<String, _>(column)?,
+        )))
+    };
+    Ok(Stored {
+        base: text(row, "base")?,
+        members: digest("members_digest")?,
+        groups: digest("groups_digest")?,
+        version: row.try_get("version")?,
+    })
+}
+
+/// A text column; MySQL's `LONGTEXT` reaches sqlx's `Any` driver as bytes.
+pub(crate) fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<String, sqlx::Error> {
+    match row.try_get::<String, _>(column) {
+        Ok(text) => Ok(text),
+        Err(_) => {
+            let bytes: Vec<u8> = row.try_get(column)?;
+            String::from_utf8(bytes).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        }
+    }
+}
+
+/// The conflict when `stored` is not at `expected`.
+pub(crate) fn stale(stored: &Stored, expected: Option<&ScimVersion>) -> Option<VersionConflict> {
+    let expected = expected?;
+    let current = stored.scim_version();
+    (!current.matches(expected)).then(|| VersionConflict::new(expected.clone(), current))
 }
 
 pub(crate) fn to_hex(bytes: &[u8; 32]) -> String {

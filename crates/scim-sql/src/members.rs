@@ -1,0 +1,375 @@
+//! Memberships: rows of `scim_members`, membership deltas, the derived `User.groups`,
+//! and rendering stored rows into full resources.
+
+use std::collections::{HashMap, HashSet};
+
+use scim_provider::{
+    Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
+    base_hash, group_reference,
+};
+use scim_schema::{DateTime, ResourceDefinition};
+use scim_version::{ConditionalResult, ScimVersion};
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+
+use crate::provider::{SqlProvider, retrying, storage};
+use crate::row::{Stored, from_hex, stale, text, to_hex};
+
+/// Ids per `IN (…)` list when rendering many rows.
+const RENDER_CHUNK: usize = 200;
+
+impl SqlProvider {
+    /// Full resources from stored rows of one type: base, members, derived groups and
+    /// `meta.version`. Members and groups are read with one query each per
+    /// [`RENDER_CHUNK`] rows, never one per row.
+    pub(crate) async fn render_all(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        rows: Vec<(String, Stored)>,
+    ) -> Result<Vec<VersionedResource>, ProviderError> {
+        let mut rendered = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(RENDER_CHUNK) {
+            let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
+            let mut members = if definition.has_members() {
+                self.members_of(conn, ctx, definition.name(), &ids).await?
+            } else {
+                HashMap::new()
+            };
+            let mut groups = if definition.derives_groups() {
+                self.groups_of(conn, ctx, &ids).await?
+            } else {
+                HashMap::new()
+            };
+            for (id, stored) in chunk {
+                let mut resource: Value = serde_json::from_str(&stored.base)
+                    .map_err(|e| ProviderError::storage("stored resource is not JSON", e))?;
+                if let Value::Object(object) = &mut resource {
+                    if let Some(members) = members.remove(id.as_str()) {
+                        object.insert("members".into(), Value::Array(members));
+                    }
+                    if let Some(groups) = groups.remove(id.as_str()) {
+                        object.insert("groups".into(), Value::Array(groups));
+                    }
+                }
+                rendered.push(VersionedResource::with_version(
+                    resource,
+                    stored.scim_version(),
+                ));
+            }
+        }
+        Ok(rendered)
+    }
+
+    /// One full resource from its stored row.
+    pub(crate) async fn render(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        id: &str,
+        stored: Stored,
+    ) -> Result<VersionedResource, ProviderError> {
+        self.render_all(conn, ctx, definition, vec![(id.to_owned(), stored)])
+            .await?
+            .pop()
+            .ok_or_else(|| ProviderError::invalid("the resource vanished"))
+    }
+
+    /// The members of each of these groups, in the order they were added.
+    async fn members_of(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Vec<Value>>, ProviderError> {
+        let sql = self.sql(&format!(
+            "SELECT group_id, member FROM scim_members WHERE tenant = ? AND group_type = ? \
+             AND group_id IN ({}) ORDER BY group_id, position",
+            placeholders(ids.len())
+        ));
+        let mut query = sqlx::query(&sql).bind(ctx.tenant()).bind(group_type);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(storage)?;
+        let mut members: HashMap<String, Vec<Value>> = HashMap::new();
+        for row in &rows {
+            let group_id: String = row.try_get("group_id").map_err(storage)?;
+            if let Ok(member) = serde_json::from_str(&text(row, "member").map_err(storage)?) {
+                members.entry(group_id).or_default().push(member);
+            }
+        }
+        Ok(members)
+    }
+
+    /// The derived `groups` of each of these resources: a reference to every group
+    /// that has it as a member.
+    async fn groups_of(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        ids: &[&str],
+    ) -> Result<HashMap<String, Vec<Value>>, ProviderError> {
+        let sql = self.sql(&format!(
+            "SELECT m.member_id, m.group_id, g.base FROM scim_members m JOIN scim_resources g \
+             ON g.tenant = m.tenant AND g.resource_type = m.group_type AND g.id = m.group_id \
+             WHERE m.tenant = ? AND m.member_id IN ({}) ORDER BY m.member_id, m.group_id",
+            placeholders(ids.len())
+        ));
+        let mut query = sqlx::query(&sql).bind(ctx.tenant());
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(storage)?;
+        let mut groups: HashMap<String, Vec<Value>> = HashMap::new();
+        for row in &rows {
+            let member_id: String = row.try_get("member_id").map_err(storage)?;
+            let group_id: String = row.try_get("group_id").map_err(storage)?;
+            let base = text(row, "base").map_err(storage)?;
+            let display = serde_json::from_str::<Value>(&base).ok().and_then(|b| {
+                b.get("displayName")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+            groups
+                .entry(member_id)
+                .or_default()
+                .push(group_reference(&group_id, display.as_deref()));
+        }
+        Ok(groups)
+    }
+
+    /// Recomputes the groups digest and version of every resource with this id.
+    pub(crate) async fn refresh_member(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+        member: &str,
+    ) -> Result<(), ProviderError> {
+        let rows = sqlx::query(
+            &self.sql("SELECT group_id FROM scim_members WHERE tenant = ? AND member_id = ?"),
+        )
+        .bind(tenant)
+        .bind(member)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(storage)?;
+        let ids: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.try_get("group_id").ok())
+            .collect();
+        let groups: SetDigest = ids.iter().map(String::as_str).collect();
+        let rows = sqlx::query(&self.sql(
+            "SELECT resource_type, base_hash, members_digest FROM scim_resources WHERE tenant = ? AND id = ?",
+        ))
+        .bind(tenant)
+        .bind(member)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(storage)?;
+        for row in rows {
+            let resource_type: String = row.try_get("resource_type").map_err(storage)?;
+            if !self
+                .definition(&resource_type)
+                .ok()
+                .is_some_and(|d| d.derives_groups())
+            {
+                continue;
+            }
+            let base = from_hex(&row.try_get::<String, _>("base_hash").map_err(storage)?);
+            let members = SetDigest::from_bytes(from_hex(
+                &row.try_get::<String, _>("members_digest")
+                    .map_err(storage)?,
+            ));
+            let version = Stored::compute_version(base, members, groups);
+            sqlx::query(&self.sql(
+                "UPDATE scim_resources SET groups_digest = ?, version = ? WHERE tenant = ? AND resource_type = ? AND id = ?",
+            ))
+            .bind(to_hex(&groups.to_bytes()))
+            .bind(version)
+            .bind(tenant)
+            .bind(&resource_type)
+            .bind(member)
+            .execute(&mut *conn)
+            .await
+            .map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn member_ids(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        id: &str,
+    ) -> Result<Vec<String>, ProviderError> {
+        let rows = sqlx::query(&self.sql("SELECT member_id FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?"))
+            .bind(ctx.tenant())
+            .bind(group_type)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(storage)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.try_get("member_id").ok())
+            .collect())
+    }
+
+    pub(crate) async fn insert_member(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        group_id: &str,
+        member: &Member,
+        position: i64,
+    ) -> Result<(), ProviderError> {
+        sqlx::query(&self.sql(
+            "INSERT INTO scim_members (tenant, group_type, group_id, member_id, member, position) VALUES (?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(ctx.tenant())
+        .bind(group_type)
+        .bind(group_id)
+        .bind(&member.value)
+        .bind(member.to_json().to_string())
+        .bind(position)
+        .execute(&mut *conn)
+        .await
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Applies a membership delta inside a transaction.
+    pub(crate) async fn apply_delta(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        id: &str,
+        delta: &MembershipDelta,
+        expected: Option<&ScimVersion>,
+    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+        let definition = self.definition(group_type)?.clone();
+        if !definition.has_members() {
+            return Err(ProviderError::invalid(format!(
+                "{} resources have no members",
+                definition.name()
+            )));
+        }
+        let Some(stored) = self.load(conn, ctx, definition.name(), id, true).await? else {
+            return Ok(ConditionalResult::NotFound);
+        };
+        if let Some(conflict) = stale(&stored, expected) {
+            return Ok(ConditionalResult::VersionMismatch(conflict));
+        }
+        let present: HashSet<String> = self
+            .member_ids(conn, ctx, definition.name(), id)
+            .await?
+            .into_iter()
+            .collect();
+        let mut digest = stored.members;
+        let mut changed = Vec::new();
+        let mut position = i64::try_from(present.len()).unwrap_or(0);
+        let row = sqlx::query(&self.sql("SELECT MAX(position) AS top FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?"))
+            .bind(ctx.tenant())
+            .bind(definition.name())
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(storage)?;
+        if let Ok(Some(top)) = row.try_get::<Option<i64>, _>("top") {
+            position = position.max(top + 1);
+        }
+        let mut added = HashSet::new();
+        for member in &delta.add {
+            if present.contains(&member.value) || !added.insert(member.value.clone()) {
+                continue;
+            }
+            self.insert_member(conn, ctx, definition.name(), id, member, position)
+                .await?;
+            position += 1;
+            digest.insert(&member.value);
+            changed.push(member.value.clone());
+        }
+        for member in &delta.remove {
+            if !present.contains(member) {
+                continue;
+            }
+            sqlx::query(&self.sql("DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id = ?"))
+                .bind(ctx.tenant())
+                .bind(definition.name())
+                .bind(id)
+                .bind(member)
+                .execute(&mut *conn)
+                .await
+                .map_err(storage)?;
+            digest.remove(member);
+            changed.push(member.clone());
+        }
+        if changed.is_empty() {
+            return Ok(ConditionalResult::Success(stored.scim_version()));
+        }
+        let mut base: Value = serde_json::from_str(&stored.base)
+            .map_err(|e| ProviderError::storage("stored resource is not JSON", e))?;
+        if let Some(meta) = base.get_mut("meta").and_then(Value::as_object_mut) {
+            meta.insert(
+                "lastModified".into(),
+                Value::String(DateTime::now_millis().to_string()),
+            );
+        }
+        let hash = base_hash(&base);
+        let version = Stored::compute_version(hash, digest, stored.groups);
+        sqlx::query(&self.sql(
+            "UPDATE scim_resources SET base = ?, base_hash = ?, members_digest = ?, version = ? \
+             WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?",
+        ))
+        .bind(base.to_string())
+        .bind(to_hex(&hash))
+        .bind(to_hex(&digest.to_bytes()))
+        .bind(&version)
+        .bind(ctx.tenant())
+        .bind(definition.name())
+        .bind(id)
+        .bind(&stored.version)
+        .execute(&mut *conn)
+        .await
+        .map_err(storage)?;
+        for member in &changed {
+            self.refresh_member(conn, ctx.tenant(), member).await?;
+        }
+        Ok(ConditionalResult::Success(
+            ScimVersion::from_hash(&version)
+                .map_err(|e| ProviderError::storage("bad version", e))?,
+        ))
+    }
+
+    /// A membership delta in its own transaction.
+    pub(crate) async fn delta(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        delta: &MembershipDelta,
+        expected: Option<&ScimVersion>,
+    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+        retrying(|| async {
+            let mut tx = self.pool.begin().await.map_err(storage)?;
+            let result = self
+                .apply_delta(&mut tx, ctx, resource_type, id, delta, expected)
+                .await?;
+            tx.commit().await.map_err(storage)?;
+            Ok(result)
+        })
+        .await
+    }
+}
+
+/// `?, ?, …`: `n` placeholders for an `IN` list.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}

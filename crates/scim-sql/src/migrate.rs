@@ -1,0 +1,381 @@
+//! Versioned migrations, run at start under a lock, so any number of processes may
+//! start at once against one database and each step runs exactly once.
+//!
+//! `scim_migrations` records the versions applied. Every step is also safe to repeat
+//! (it checks for what it adds), because MySQL commits DDL on its own and a process
+//! may die between a step and its record.
+
+use scim_schema::SchemaRegistry;
+use sqlx::{AnyConnection, Row};
+
+use crate::Dialect;
+use crate::indexed::IndexedValues;
+use crate::row::text;
+
+/// The schema version this build migrates databases to (see
+/// [`SqlProvider::schema_version`](crate::SqlProvider::schema_version)).
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// A key for PostgreSQL's advisory lock (any constant both processes agree on).
+const PG_LOCK_KEY: i64 = 0x5C1A_5C1A;
+
+/// Rows re-indexed per batch by a backfill.
+const BACKFILL_BATCH: i64 = 500;
+
+/// Brings the database to [`LATEST`], holding the dialect's migration lock.
+pub(crate) async fn run(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    registry: &SchemaRegistry,
+) -> Result<(), sqlx::Error> {
+    match dialect {
+        // The write lock for the whole run: migrations are one transaction.
+        Dialect::Sqlite => {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            match apply_pending(conn, dialect, registry).await {
+                Ok(()) => sqlx::query("COMMIT").execute(&mut *conn).await.map(drop),
+                Err(err) => {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    Err(err)
+                }
+            }
+        }
+        Dialect::Postgres => {
+            sqlx::query(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})"))
+                .execute(&mut *conn)
+                .await?;
+            let outcome = apply_pending(conn, dialect, registry).await;
+            sqlx::query(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"))
+                .execute(&mut *conn)
+                .await?;
+            outcome
+        }
+        Dialect::MySql => {
+            let row = sqlx::query("SELECT GET_LOCK('scim_sql_migrations', 120) AS got")
+                .fetch_one(&mut *conn)
+                .await?;
+            if row.try_get::<i64, _>("got").ok() != Some(1) {
+                return Err(sqlx::Error::Protocol(
+                    "timed out waiting for another process's migrations".into(),
+                ));
+            }
+            let outcome = apply_pending(conn, dialect, registry).await;
+            sqlx::query("SELECT RELEASE_LOCK('scim_sql_migrations')")
+                .execute(&mut *conn)
+                .await?;
+            outcome
+        }
+    }
+}
+
+/// The schema version a database is at (0 when it has none).
+pub(crate) async fn current_version(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT MAX(version) AS version FROM scim_migrations")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<Option<i64>, _>("version")?.unwrap_or(0))
+}
+
+async fn apply_pending(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    registry: &SchemaRegistry,
+) -> Result<(), sqlx::Error> {
+    let (key, _) = dialect.types();
+    sqlx::query(&format!(
+        "CREATE TABLE IF NOT EXISTS scim_migrations (
+            version BIGINT NOT NULL PRIMARY KEY,
+            description {key} NOT NULL,
+            applied_ms BIGINT NOT NULL
+        )"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    let at = current_version(conn).await?;
+    if at < 1 {
+        for statement in v1_tables(dialect) {
+            sqlx::query(&statement).execute(&mut *conn).await?;
+        }
+        record(conn, dialect, 1, "resources and members").await?;
+    }
+    if at < 2 {
+        if dialect == Dialect::Postgres {
+            sqlx::query("BEGIN").execute(&mut *conn).await?;
+        }
+        for statement in v2_index_columns(dialect, &mut *conn).await? {
+            sqlx::query(&statement).execute(&mut *conn).await?;
+        }
+        backfill_indexed_values(conn, dialect, registry).await?;
+        record(conn, dialect, 2, "displayName column and emails table").await?;
+        if dialect == Dialect::Postgres {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+        }
+    }
+    if at < 3 {
+        if dialect == Dialect::MySql {
+            mysql_without_padding(conn).await?;
+        }
+        record(conn, dialect, 3, "MySQL keys compare without padding").await?;
+    }
+    Ok(())
+}
+
+/// The binary collation without `PAD SPACE` this MySQL or MariaDB has, if any
+/// (MariaDB's `utf8mb4_nopad_bin`, MySQL 8's `utf8mb4_0900_bin`).
+async fn mysql_no_pad_collation(conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS \
+         WHERE COLLATION_NAME IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') ORDER BY COLLATION_NAME LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| text(&r, "name")).transpose()
+}
+
+/// Version 3, MySQL only: every text column gets a binary collation without
+/// `PAD SPACE`, so `'bob'` and `'bob '` are two userNames and comparisons are the
+/// evaluator's. Servers without one keep `utf8mb4_bin`, and there filters are
+/// re-checked in Rust (see [`strings_compare_exactly`]).
+async fn mysql_without_padding(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let Some(collation) = mysql_no_pad_collation(conn).await? else {
+        return Ok(());
+    };
+    for table in ["scim_resources", "scim_members", "scim_emails"] {
+        sqlx::query(&format!(
+            "ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4 COLLATE {collation}"
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the database compares and orders stored strings by code point with no
+/// padding, exactly as the filter evaluator does: always on SQLite and PostgreSQL
+/// (whose comparisons name `COLLATE "C"`), on MySQL when version 3 found a
+/// collation without `PAD SPACE`.
+pub(crate) async fn strings_compare_exactly(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+) -> Result<bool, sqlx::Error> {
+    if dialect != Dialect::MySql {
+        return Ok(true);
+    }
+    let row = sqlx::query(
+        "SELECT COLLATION_NAME AS name FROM information_schema.COLUMNS \
+         WHERE table_schema = DATABASE() AND table_name = 'scim_resources' AND column_name = 'user_name'",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let collation = row.map(|r| text(&r, "name")).transpose()?;
+    Ok(matches!(
+        collation.as_deref(),
+        Some("utf8mb4_nopad_bin" | "utf8mb4_0900_bin")
+    ))
+}
+
+async fn record(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    version: i64,
+    description: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        &dialect
+            .sql("INSERT INTO scim_migrations (version, description, applied_ms) VALUES (?, ?, ?)"),
+    )
+    .bind(version)
+    .bind(description)
+    .bind(scim_schema::DateTime::now().unix_micros() / 1000)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Version 1: resources (JSON, version, digests, `userName` and `externalId` columns)
+/// and memberships. `IF NOT EXISTS`, so databases made before versioning upgrade.
+fn v1_tables(dialect: Dialect) -> Vec<String> {
+    let (key, text) = dialect.types();
+    let resources = format!(
+        "CREATE TABLE IF NOT EXISTS scim_resources (
+            tenant {key} NOT NULL,
+            resource_type {key} NOT NULL,
+            id {key} NOT NULL,
+            base {text} NOT NULL,
+            base_hash {key} NOT NULL,
+            members_digest {key} NOT NULL,
+            groups_digest {key} NOT NULL,
+            version {key} NOT NULL,
+            user_name {key} NULL,
+            external_id {key} NULL,
+            created_ms BIGINT NOT NULL,
+            PRIMARY KEY (tenant, resource_type, id){}
+        )",
+        inline_indexes(
+            dialect,
+            &[
+                (
+                    "UNIQUE INDEX scim_resources_user_name",
+                    "tenant, resource_type, user_name"
+                ),
+                (
+                    "INDEX scim_resources_external_id",
+                    "tenant, resource_type, external_id"
+                ),
+                (
+                    "INDEX scim_resources_order",
+                    "tenant, resource_type, created_ms, id"
+                ),
+            ]
+        )
+    );
+    let members = format!(
+        "CREATE TABLE IF NOT EXISTS scim_members (
+            tenant {key} NOT NULL,
+            group_type {key} NOT NULL,
+            group_id {key} NOT NULL,
+            member_id {key} NOT NULL,
+            member {text} NOT NULL,
+            position BIGINT NOT NULL,
+            PRIMARY KEY (tenant, group_type, group_id, member_id){}
+        )",
+        inline_indexes(
+            dialect,
+            &[("INDEX scim_members_member", "tenant, member_id")]
+        )
+    );
+    let mut statements = vec![resources, members];
+    if dialect != Dialect::MySql {
+        statements.extend([
+            "CREATE UNIQUE INDEX IF NOT EXISTS scim_resources_user_name ON scim_resources (tenant, resource_type, user_name)".to_owned(),
+            "CREATE INDEX IF NOT EXISTS scim_resources_external_id ON scim_resources (tenant, resource_type, external_id)".to_owned(),
+            "CREATE INDEX IF NOT EXISTS scim_resources_order ON scim_resources (tenant, resource_type, created_ms, id)".to_owned(),
+            "CREATE INDEX IF NOT EXISTS scim_members_member ON scim_members (tenant, member_id)".to_owned(),
+        ]);
+    }
+    statements
+}
+
+/// MySQL has no `CREATE INDEX IF NOT EXISTS`: its indexes are declared in the table.
+fn inline_indexes(dialect: Dialect, indexes: &[(&str, &str)]) -> String {
+    if dialect != Dialect::MySql {
+        return String::new();
+    }
+    indexes
+        .iter()
+        .map(|(kind_and_name, columns)| format!(",\n            {kind_and_name} ({columns})"))
+        .collect()
+}
+
+/// Version 2: a `display_name` column and a `scim_emails` table (one row per address),
+/// both indexed; values lower-cased where the attribute is not `caseExact`. MySQL
+/// indexes a 190-character prefix of these (they may be longer than a key).
+async fn v2_index_columns(
+    dialect: Dialect,
+    conn: &mut AnyConnection,
+) -> Result<Vec<String>, sqlx::Error> {
+    let (key, text) = dialect.types();
+    let mut statements = Vec::new();
+    if !column_exists(conn, dialect, "scim_resources", "display_name").await? {
+        statements.push(match dialect {
+            Dialect::MySql => format!(
+                "ALTER TABLE scim_resources ADD COLUMN display_name {text} NULL, \
+                 ADD INDEX scim_resources_display_name (tenant, resource_type, display_name(190))"
+            ),
+            _ => "ALTER TABLE scim_resources ADD COLUMN display_name TEXT NULL".to_owned(),
+        });
+    }
+    statements.push(format!(
+        "CREATE TABLE IF NOT EXISTS scim_emails (
+            tenant {key} NOT NULL,
+            resource_type {key} NOT NULL,
+            id {key} NOT NULL,
+            value {text} NOT NULL{}
+        )",
+        match dialect {
+            Dialect::MySql =>
+                ",
+            INDEX scim_emails_value (tenant, resource_type, value(190)),
+            INDEX scim_emails_owner (tenant, resource_type, id)",
+            _ => "",
+        }
+    ));
+    if dialect != Dialect::MySql {
+        statements.extend([
+            "CREATE INDEX IF NOT EXISTS scim_resources_display_name ON scim_resources (tenant, resource_type, display_name)".to_owned(),
+            "CREATE INDEX IF NOT EXISTS scim_emails_value ON scim_emails (tenant, resource_type, value)".to_owned(),
+            "CREATE INDEX IF NOT EXISTS scim_emails_owner ON scim_emails (tenant, resource_type, id)".to_owned(),
+        ]);
+    }
+    Ok(statements)
+}
+
+async fn column_exists(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    table: &str,
+    column: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = match dialect {
+        Dialect::Sqlite => "SELECT COUNT(*) AS n FROM pragma_table_info(?) WHERE name = ?",
+        Dialect::Postgres => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?"
+        }
+        Dialect::MySql => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?"
+        }
+    };
+    let row = sqlx::query(&dialect.sql(sql))
+        .bind(table)
+        .bind(column)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+/// Fills `display_name` and `scim_emails` for the rows written before version 2, in
+/// batches walked by primary key. Rows of resource types the registry does not know
+/// stay unindexed (no request can reach them).
+async fn backfill_indexed_values(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    registry: &SchemaRegistry,
+) -> Result<(), sqlx::Error> {
+    let mut after = (String::new(), String::new(), String::new());
+    loop {
+        let rows = sqlx::query(&dialect.sql(&format!(
+            "SELECT tenant, resource_type, id, base FROM scim_resources \
+             WHERE (tenant, resource_type, id) > (?, ?, ?) \
+             ORDER BY tenant, resource_type, id LIMIT {BACKFILL_BATCH}"
+        )))
+        .bind(&after.0)
+        .bind(&after.1)
+        .bind(&after.2)
+        .fetch_all(&mut *conn)
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = (
+            last.try_get("tenant")?,
+            last.try_get("resource_type")?,
+            last.try_get("id")?,
+        );
+        for row in &rows {
+            let resource_type: String = row.try_get("resource_type")?;
+            let Some(definition) = registry.resource_type(&resource_type) else {
+                continue;
+            };
+            let Ok(base) = serde_json::from_str(&text(row, "base")?) else {
+                continue;
+            };
+            let tenant: String = row.try_get("tenant")?;
+            let id: String = row.try_get("id")?;
+            IndexedValues::of(definition, &base)
+                .store(conn, dialect, &tenant, &resource_type, &id)
+                .await?;
+        }
+    }
+}
