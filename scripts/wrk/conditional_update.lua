@@ -7,7 +7,8 @@ request = function()
   if turn % 2 == 1 or etag == nil then
     return wrk.format("GET", "/scim/v2/Users/" .. id)
   end
-  local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"counter","title":"'
+  local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"counter",'
+    .. '"displayName":"Counter Person","active":false,"emails":[{"value":"counter@example.com"}],"title":"'
     .. turn .. '"}'
   local headers = {}
   for name, value in pairs(wrk.headers) do headers[name] = value end

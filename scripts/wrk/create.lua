@@ -1,4 +1,4 @@
--- POST /Users with a unique userName per request.
+-- POST /Users with a unique userName, a displayName and a work address per request.
 
 -- wrk.format does not add the -H headers when given headers of its own.
 function headers_with(extra)
@@ -12,7 +12,9 @@ local counter = 0
 local prefix = tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))
 request = function()
   counter = counter + 1
-  local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"load-'
-    .. prefix .. "-" .. counter .. '"}'
+  local name = "load-" .. prefix .. "-" .. counter
+  local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"' .. name
+    .. '","displayName":"Load User ' .. counter .. '","active":true,"emails":[{"value":"' .. name
+    .. '@example.com","type":"work"}]}'
   return wrk.format("POST", "/scim/v2/Users", headers_with({["Content-Type"] = "application/scim+json"}), body)
 end

@@ -12,7 +12,7 @@ use crate::Dialect;
 use crate::filter_sql::{Condition, translate};
 use crate::indexed::Indexed;
 use crate::provider::{SqlProvider, storage};
-use crate::row::stored_from;
+use crate::row::{Stored, stored_from};
 
 /// Creation order: the order of every list without `sortBy`, and the tie-break of
 /// every sort.
@@ -72,12 +72,9 @@ impl SqlProvider {
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(storage)?;
-            let rows = rows
-                .iter()
-                .map(|row| Ok((row.try_get("id")?, stored_from(row)?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-                .map_err(storage)?;
-            let resources = self.render_all(&mut conn, ctx, definition, rows).await?;
+            let resources = self
+                .render_all(&mut conn, ctx, definition, keyed(&rows)?)
+                .await?;
             return Ok(ListPage::new(
                 resources,
                 usize::try_from(total).unwrap_or(0),
@@ -93,12 +90,9 @@ impl SqlProvider {
             .fetch_all(&mut *conn)
             .await
             .map_err(storage)?;
-        let rows = rows
-            .iter()
-            .map(|row| Ok((row.try_get("id")?, stored_from(row)?)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(storage)?;
-        let mut matches = self.render_all(&mut conn, ctx, definition, rows).await?;
+        let mut matches = self
+            .render_all(&mut conn, ctx, definition, keyed(&rows)?)
+            .await?;
         if let (Some(filter), false) = (&query.filter, filtered_in_sql) {
             matches.retain(|r| filter.matches(r.resource(), definition));
         }
@@ -109,6 +103,14 @@ impl SqlProvider {
             window,
         ))
     }
+}
+
+/// The ids and stored columns of listed rows.
+fn keyed(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(String, Stored)>, ProviderError> {
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, stored_from(row)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(storage)
 }
 
 /// A query with these text values bound in order.

@@ -142,13 +142,13 @@ impl SqlProvider {
         Ok(groups)
     }
 
-    /// Recomputes the groups digest and version of every resource with this id.
-    pub(crate) async fn refresh_member(
+    /// The digest of the ids of the groups `member` belongs to.
+    pub(crate) async fn groups_digest(
         &self,
         conn: &mut AnyConnection,
         tenant: &str,
         member: &str,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<SetDigest, ProviderError> {
         let rows = sqlx::query(
             &self.sql("SELECT group_id FROM scim_members WHERE tenant = ? AND member_id = ?"),
         )
@@ -161,7 +161,17 @@ impl SqlProvider {
             .iter()
             .filter_map(|r| r.try_get("group_id").ok())
             .collect();
-        let groups: SetDigest = ids.iter().map(String::as_str).collect();
+        Ok(ids.iter().map(String::as_str).collect())
+    }
+
+    /// Recomputes the groups digest and version of every resource with this id.
+    pub(crate) async fn refresh_member(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+        member: &str,
+    ) -> Result<(), ProviderError> {
+        let groups = self.groups_digest(conn, tenant, member).await?;
         let rows = sqlx::query(&self.sql(
             "SELECT resource_type, base_hash, members_digest FROM scim_resources WHERE tenant = ? AND id = ?",
         ))

@@ -92,20 +92,7 @@ impl SqlProvider {
         let groups_digest = match &previous {
             Some(stored) => stored.groups,
             None if definition.derives_groups() => {
-                let rows =
-                    sqlx::query(&self.sql(
-                        "SELECT group_id FROM scim_members WHERE tenant = ? AND member_id = ?",
-                    ))
-                    .bind(ctx.tenant())
-                    .bind(&id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(storage)?;
-                let ids: Vec<String> = rows
-                    .iter()
-                    .filter_map(|r| r.try_get("group_id").ok())
-                    .collect();
-                ids.iter().map(String::as_str).collect()
+                self.groups_digest(&mut tx, ctx.tenant(), &id).await?
             }
             None => SetDigest::default(),
         };
