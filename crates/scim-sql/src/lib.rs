@@ -13,7 +13,8 @@
 //! The modules: `provider` (connecting, the traits), `write` (create, replace,
 //! delete), `members` (memberships and rendering), `list` (listing), `filter_sql` (the
 //! filter translation), `indexed` (the indexed columns), `migrate` (the versioned
-//! schema), `dialect` (what differs between the databases), `row` (a stored row).
+//! schema), `statistics` (the planner's statistics), `dialect` (what differs between
+//! the databases), `row` (a stored row).
 
 mod dialect;
 mod filter_sql;
@@ -23,6 +24,7 @@ mod members;
 mod migrate;
 mod provider;
 mod row;
+mod statistics;
 mod write;
 
 pub use dialect::Dialect;

@@ -9,7 +9,7 @@ use scim_schema::{ResourceDefinition, SortOrder, SortSpec};
 use sqlx::Row;
 
 use crate::Dialect;
-use crate::filter_sql::{Condition, translate};
+use crate::filter_sql::{Condition, Target, translate};
 use crate::indexed::Indexed;
 use crate::provider::{SqlProvider, storage};
 use crate::row::{Stored, stored_from};
@@ -29,7 +29,15 @@ impl SqlProvider {
         let condition = query
             .filter
             .as_ref()
-            .map(|f| translate(f, definition, self.dialect, self.exact_strings))
+            .map(|f| {
+                let target = Target {
+                    definition,
+                    tenant: ctx.tenant(),
+                    dialect: self.dialect,
+                    exact_strings: self.exact_strings,
+                };
+                translate(f, target)
+            })
             .filter(|c| !c.is_any_row());
         let filtered_in_sql = match (&query.filter, &condition) {
             (None, _) => true,

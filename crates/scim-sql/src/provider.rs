@@ -17,6 +17,7 @@ use sqlx::{AnyConnection, AnyPool};
 use crate::Dialect;
 use crate::migrate;
 use crate::row::{Stored, stored_from};
+use crate::statistics::{self, Statistics};
 
 /// A [`ResourceProvider`] and [`ConditionalProvider`] on SQLite, PostgreSQL or
 /// MySQL/MariaDB.
@@ -45,6 +46,7 @@ pub struct SqlProvider {
     /// `migrate::strings_compare_exactly`); when not, translated filters only narrow.
     pub(crate) exact_strings: bool,
     registry: Arc<SchemaRegistry>,
+    statistics: Arc<Statistics>,
 }
 
 /// Maps a database error.
@@ -155,6 +157,7 @@ impl SqlProvider {
             dialect,
             exact_strings: false,
             registry,
+            statistics: Arc::default(),
         };
         provider.exact_strings = provider.migrate().await?;
         Ok(provider)
@@ -171,15 +174,31 @@ impl SqlProvider {
         migrate::current_version(&mut conn).await.map_err(storage)
     }
 
-    /// Brings the schema up to date; answers whether strings compare exactly.
+    /// Brings the schema up to date and the planner's statistics with it; answers
+    /// whether strings compare exactly.
     async fn migrate(&self) -> Result<bool, ProviderError> {
         let mut conn = self.pool.acquire().await.map_err(storage)?;
         migrate::run(&mut conn, self.dialect, &self.registry)
             .await
             .map_err(storage)?;
+        statistics::refresh(&mut conn, self.dialect)
+            .await
+            .map_err(storage)?;
         migrate::strings_compare_exactly(&mut conn, self.dialect)
             .await
             .map_err(storage)
+    }
+
+    /// Counts a committed write, and refreshes the planner's statistics when they are
+    /// due (see `statistics.rs`). A failed refresh fails nothing: the write is
+    /// committed, and the next refresh comes due in turn.
+    pub(crate) async fn wrote(&self) {
+        if !self.statistics.count_write() {
+            return;
+        }
+        if let Ok(mut conn) = self.pool.acquire().await {
+            let _ = statistics::refresh(&mut conn, self.dialect).await;
+        }
     }
 
     pub(crate) fn sql(&self, sql: &str) -> String {

@@ -25,7 +25,10 @@ impl SqlProvider {
         target: Option<(&str, Option<&ScimVersion>)>,
         resource: Value,
     ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
-        retrying(|| self.write_once(ctx, resource_type, target, resource.clone())).await
+        let outcome =
+            retrying(|| self.write_once(ctx, resource_type, target, resource.clone())).await?;
+        self.wrote().await;
+        Ok(outcome)
     }
 
     async fn write_once(
@@ -221,7 +224,9 @@ impl SqlProvider {
         id: &str,
         expected: Option<&ScimVersion>,
     ) -> Result<ConditionalResult<()>, ProviderError> {
-        retrying(|| self.remove_once(ctx, resource_type, id, expected)).await
+        let outcome = retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
+        self.wrote().await;
+        Ok(outcome)
     }
 
     async fn remove_once(
