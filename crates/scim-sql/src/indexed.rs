@@ -135,8 +135,8 @@ impl IndexedValues {
         }
     }
 
-    /// Replaces the stored addresses of one resource with these.
-    pub(crate) async fn replace_emails(
+    /// Stores these addresses of a resource that has none stored, in one statement.
+    pub(crate) async fn insert_emails(
         &self,
         conn: &mut AnyConnection,
         dialect: Dialect,
@@ -144,18 +144,18 @@ impl IndexedValues {
         resource_type: &str,
         id: &str,
     ) -> Result<(), sqlx::Error> {
-        delete_emails(conn, dialect, tenant, resource_type, id).await?;
-        for email in &self.emails {
-            sqlx::query(&dialect.sql(
-                "INSERT INTO scim_emails (tenant, resource_type, id, value) VALUES (?, ?, ?, ?)",
-            ))
-            .bind(tenant)
-            .bind(resource_type)
-            .bind(id)
-            .bind(email)
-            .execute(&mut *conn)
-            .await?;
+        if self.emails.is_empty() {
+            return Ok(());
         }
+        let rows = vec!["(?, ?, ?, ?)"; self.emails.len()].join(", ");
+        let sql = dialect.sql(&format!(
+            "INSERT INTO scim_emails (tenant, resource_type, id, value) VALUES {rows}"
+        ));
+        let mut query = sqlx::query(&sql);
+        for email in &self.emails {
+            query = query.bind(tenant).bind(resource_type).bind(id).bind(email);
+        }
+        query.execute(&mut *conn).await?;
         Ok(())
     }
 
@@ -178,7 +178,8 @@ impl IndexedValues {
         .bind(id)
         .execute(&mut *conn)
         .await?;
-        self.replace_emails(conn, dialect, tenant, resource_type, id)
+        delete_emails(conn, dialect, tenant, resource_type, id).await?;
+        self.insert_emails(conn, dialect, tenant, resource_type, id)
             .await
     }
 }

@@ -107,7 +107,7 @@ impl SqlProvider {
 
     /// The derived `groups` of each of these resources: a reference to every group
     /// that has it as a member.
-    async fn groups_of(
+    pub(crate) async fn groups_of(
         &self,
         conn: &mut AnyConnection,
         ctx: &RequestContext,

@@ -285,26 +285,36 @@ async fn v2_index_columns(
             _ => "ALTER TABLE scim_resources ADD COLUMN display_name TEXT NULL".to_owned(),
         });
     }
+    // Clustered by owner where the database can (SQLite `WITHOUT ROWID`), so a
+    // create writes one b-tree for the row and one for the address index.
+    let (key_or_indexes, clustering) = match dialect {
+        Dialect::MySql => (
+            ",
+            INDEX scim_emails_value (tenant, resource_type, value(190)),
+            INDEX scim_emails_owner (tenant, resource_type, id)",
+            "",
+        ),
+        Dialect::Postgres => (
+            ",\n            PRIMARY KEY (tenant, resource_type, id, value)",
+            "",
+        ),
+        Dialect::Sqlite => (
+            ",\n            PRIMARY KEY (tenant, resource_type, id, value)",
+            " WITHOUT ROWID",
+        ),
+    };
     statements.push(format!(
         "CREATE TABLE IF NOT EXISTS scim_emails (
             tenant {key} NOT NULL,
             resource_type {key} NOT NULL,
             id {key} NOT NULL,
-            value {text} NOT NULL{}
-        )",
-        match dialect {
-            Dialect::MySql =>
-                ",
-            INDEX scim_emails_value (tenant, resource_type, value(190)),
-            INDEX scim_emails_owner (tenant, resource_type, id)",
-            _ => "",
-        }
+            value {text} NOT NULL{key_or_indexes}
+        ){clustering}"
     ));
     if dialect != Dialect::MySql {
         statements.extend([
             "CREATE INDEX IF NOT EXISTS scim_resources_display_name ON scim_resources (tenant, resource_type, display_name)".to_owned(),
             "CREATE INDEX IF NOT EXISTS scim_emails_value ON scim_emails (tenant, resource_type, value)".to_owned(),
-            "CREATE INDEX IF NOT EXISTS scim_emails_owner ON scim_emails (tenant, resource_type, id)".to_owned(),
         ]);
     }
     Ok(statements)

@@ -104,9 +104,12 @@ impl SqlProvider {
     ///
     /// SQLite runs in WAL mode with `synchronous=NORMAL`: a committed write survives the
     /// process being killed (only a power loss or OS crash may lose the last
-    /// transactions); writers are serialized through one connection. Pooled connections
-    /// are not pinged before use (that doubled the round trips of every read); a broken
-    /// one fails its statement and is replaced.
+    /// transactions); writers are serialized through one connection. The WAL is
+    /// checkpointed (and the database file synced) every 4,000 pages (16 MiB) rather
+    /// than SQLite's 1,000: a create touches about eight b-trees, and checkpoints were
+    /// about a tenth of its cost. Pooled connections are not pinged before use (that
+    /// doubled the round trips of every read); a broken one fails its statement and is
+    /// replaced.
     pub async fn connect_with_registry(
         url: &str,
         registry: Arc<SchemaRegistry>,
@@ -135,6 +138,9 @@ impl SqlProvider {
                                 .execute(&mut *conn)
                                 .await?;
                             sqlx::query("PRAGMA busy_timeout=5000")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA wal_autocheckpoint=4000")
                                 .execute(&mut *conn)
                                 .await?;
                             Ok(())

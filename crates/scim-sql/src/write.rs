@@ -102,24 +102,6 @@ impl SqlProvider {
         let hash = base_hash(&base);
         let version = Stored::compute_version(hash, members_digest, groups_digest);
         let base_text = base.to_string();
-        if let Some(name) = &user_name {
-            let taken = sqlx::query(&self.sql(
-                "SELECT id FROM scim_resources WHERE tenant = ? AND resource_type = ? AND user_name = ? AND id <> ?",
-            ))
-            .bind(ctx.tenant())
-            .bind(definition.name())
-            .bind(name)
-            .bind(&id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(storage)?;
-            if taken.is_some() {
-                return Err(ProviderError::Uniqueness {
-                    attribute: "userName".into(),
-                    value: name.clone(),
-                });
-            }
-        }
         let outcome = match &previous {
             None => sqlx::query(&self.sql(
                 "INSERT INTO scim_resources (tenant, resource_type, id, base, base_hash, members_digest, groups_digest, version, user_name, external_id, display_name, created_ms) \
@@ -158,14 +140,16 @@ impl SqlProvider {
             .await,
         };
         if let Err(err) = outcome {
-            // A concurrent writer took the userName (or, rarely, the id) since the check.
+            // The unique indexes decide: `userName` taken (now or by a concurrent
+            // writer), or, rarely, a client-chosen id.
             let database = err.as_database_error();
             let unique = database.is_some_and(|e| e.is_unique_violation());
-            let on_id = database
-                .and_then(|e| e.constraint())
-                .is_some_and(|c| !c.contains("user_name"));
+            let on_user_name = database.is_some_and(|e| {
+                e.constraint().is_some_and(|c| c.contains("user_name"))
+                    || e.message().contains("user_name")
+            });
             return Err(match (unique, user_name) {
-                (true, Some(name)) if !on_id => ProviderError::Uniqueness {
+                (true, Some(name)) if on_user_name => ProviderError::Uniqueness {
                     attribute: "userName".into(),
                     value: name,
                 },
@@ -176,8 +160,13 @@ impl SqlProvider {
                 (false, _) => storage(err),
             });
         }
+        if previous.is_some() {
+            delete_emails(&mut tx, self.dialect, ctx.tenant(), definition.name(), &id)
+                .await
+                .map_err(storage)?;
+        }
         indexed
-            .replace_emails(&mut tx, self.dialect, ctx.tenant(), definition.name(), &id)
+            .insert_emails(&mut tx, self.dialect, ctx.tenant(), definition.name(), &id)
             .await
             .map_err(storage)?;
         if definition.has_members() {
@@ -207,11 +196,24 @@ impl SqlProvider {
                 self.refresh_member(&mut tx, ctx.tenant(), member).await?;
             }
         }
-        let stored = self
-            .load(&mut tx, ctx, definition.name(), &id, false)
-            .await?
-            .ok_or_else(|| ProviderError::invalid("the resource vanished"))?;
-        let rendered = self.render(&mut tx, ctx, &definition, &id, stored).await?;
+        // Rendered from what was written (refreshing members touched other rows, never
+        // this one); only groups the resource already belonged to need a query.
+        let mut resource = base;
+        if let Value::Object(object) = &mut resource {
+            if !members.is_empty() {
+                let members = members.iter().map(Member::to_json).collect();
+                object.insert("members".into(), Value::Array(members));
+            }
+            if definition.derives_groups() && groups_digest != SetDigest::default() {
+                let groups = self.groups_of(&mut tx, ctx, &[id.as_str()]).await?;
+                if let Some(groups) = groups.into_values().next() {
+                    object.insert("groups".into(), Value::Array(groups));
+                }
+            }
+        }
+        let version = ScimVersion::from_hash(&version)
+            .map_err(|e| ProviderError::storage("bad version", e))?;
+        let rendered = VersionedResource::with_version(resource, version);
         tx.commit().await.map_err(storage)?;
         Ok(ConditionalResult::Success(rendered))
     }
