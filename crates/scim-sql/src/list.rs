@@ -19,6 +19,7 @@ use crate::row::{Stored, stored_from};
 const CREATION_ORDER: &str = "r.created_ms, r.id";
 
 impl SqlProvider {
+    /// One page of `definition`'s resources of the context's tenant.
     pub(crate) async fn list_resources(
         &self,
         ctx: &RequestContext,

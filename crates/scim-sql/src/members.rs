@@ -116,7 +116,7 @@ impl SqlProvider {
         let sql = self.sql(&format!(
             "SELECT m.member_id, m.group_id, g.base FROM scim_members m JOIN scim_resources g \
              ON g.tenant = m.tenant AND g.resource_type = m.group_type AND g.id = m.group_id \
-             WHERE m.tenant = ? AND m.member_id IN ({}) ORDER BY m.member_id, m.group_id",
+             WHERE m.tenant = ? AND m.member_id IN ({}) ORDER BY m.group_id",
             placeholders(ids.len())
         ));
         let mut query = sqlx::query(&sql).bind(ctx.tenant());
@@ -367,7 +367,7 @@ impl SqlProvider {
         delta: &MembershipDelta,
         expected: Option<&ScimVersion>,
     ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
-        retrying(|| async {
+        let result = retrying(|| async {
             let mut tx = self.pool.begin().await.map_err(storage)?;
             let result = self
                 .apply_delta(&mut tx, ctx, resource_type, id, delta, expected)
@@ -375,7 +375,10 @@ impl SqlProvider {
             tx.commit().await.map_err(storage)?;
             Ok(result)
         })
-        .await
+        .await?;
+        // Memberships grow too: a planner that last saw an empty `scim_members` scans it.
+        self.wrote().await;
+        Ok(result)
     }
 }
 

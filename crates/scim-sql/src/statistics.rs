@@ -6,8 +6,9 @@
 //! grew from empty, PostgreSQL without autovacuum checked `userName` uniqueness by
 //! scanning (creates fell from about 2,500/s to 400/s), and SQLite, which never gathers
 //! statistics itself, ordered by index and filtered every row. So the provider
-//! refreshes them at connect and again each time its writes have grown by half (at
-//! least 1,000 and at most 100,000 writes apart): a logarithmic number of refreshes,
+//! refreshes them at connect and again each time its writes (creates, replaces,
+//! deletes, membership changes) have grown by half (at least 1,000 and at most 100,000
+//! writes apart): a logarithmic number of refreshes,
 //! each a sampled `ANALYZE` of a few milliseconds to a few hundred.
 
 use std::sync::atomic::{AtomicU64, Ordering};
