@@ -20,6 +20,7 @@ async fn sqlite_keeps_the_contract() {
     run_provider_contract(Arc::new(provider)).await;
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn run_if_set(variable: &str) {
     match std::env::var(variable) {
         Ok(url) if !url.is_empty() => {

@@ -97,6 +97,16 @@ async fn concurrent_first_connects(url: &str) {
     assert_eq!(rows.len(), usize::try_from(SCHEMA_VERSION).unwrap());
 }
 
+/// The database URL in `variable`, or a printed notice that the test is skipped.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn url_from(variable: &str) -> Option<String> {
+    let url = std::env::var(variable).ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("skipped: {variable} is not set");
+    }
+    url
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_migrates_once_under_concurrent_connects() {
     sqlx::any::install_default_drivers();
@@ -106,11 +116,7 @@ async fn sqlite_migrates_once_under_concurrent_connects() {
 #[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_migrates_once_under_concurrent_connects() {
-    let Some(url) = std::env::var("SCIM_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("skipped: SCIM_TEST_POSTGRES_URL is not set");
+    let Some(url) = url_from("SCIM_TEST_POSTGRES_URL") else {
         return;
     };
     sqlx::any::install_default_drivers();
@@ -140,11 +146,7 @@ async fn postgres_migrates_once_under_concurrent_connects() {
 #[cfg(feature = "mysql")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_migrates_once_under_concurrent_connects() {
-    let Some(url) = std::env::var("SCIM_TEST_MYSQL_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        eprintln!("skipped: SCIM_TEST_MYSQL_URL is not set");
+    let Some(url) = url_from("SCIM_TEST_MYSQL_URL") else {
         return;
     };
     sqlx::any::install_default_drivers();
