@@ -4,7 +4,7 @@
 //! without statistics cannot tell a selective index (`userName`, `displayName`) from
 //! the creation-order one, and may scan a whole tenant for an equality: on a table that
 //! grew from empty, PostgreSQL without autovacuum checked `userName` uniqueness by
-//! scanning (creates fell from about 2,500/s to 400/s), and SQLite, which never gathers
+//! scanning (creates fell to about 400/s), and SQLite, which never gathers
 //! statistics itself, ordered by index and filtered every row. So the provider
 //! refreshes them at connect and again each time its writes (creates, replaces,
 //! deletes, membership changes) have grown by half (at least 1,000 and at most 100,000
