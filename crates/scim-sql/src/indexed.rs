@@ -62,17 +62,18 @@ impl Indexed {
 
     /// Whether the attribute is `caseExact` in `definition`.
     pub(crate) fn case_exact(self, definition: &ResourceDefinition) -> bool {
-        let path = match self {
+        let attribute = definition.top_level_attribute(match self {
             Self::Id => "id",
             Self::UserName => "userName",
             Self::ExternalId => "externalId",
             Self::DisplayName => "displayName",
-            Self::Emails => "emails.value",
+            Self::Emails => "emails",
+        });
+        let leaf = match self {
+            Self::Emails => attribute.and_then(|a| a.sub_attribute("value")),
+            _ => attribute,
         };
-        AttributePath::parse(path)
-            .ok()
-            .and_then(|p| definition.resolve(&p).map(|r| r.leaf().case_exact))
-            .unwrap_or(self == Self::Id)
+        leaf.map_or(self == Self::Id, |a| a.case_exact)
     }
 
     /// Whether the stored values are lower-cased.

@@ -4,15 +4,15 @@
 //! evaluator, the sort and the page window run in Rust, over rows in creation order,
 //! so both ways give the same pages.
 
-use scim_provider::{ListPage, ListQuery, ProviderError, RequestContext};
+use scim_provider::{ListPage, ListQuery, ProviderError, RequestContext, VersionedResource};
 use scim_schema::{ResourceDefinition, SortOrder, SortSpec};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::Dialect;
 use crate::filter_sql::{Condition, Target, translate};
 use crate::indexed::Indexed;
 use crate::provider::{SqlProvider, storage};
-use crate::row::{Stored, stored_from};
+use crate::row::{STORED_COLUMNS, stored_from};
 
 /// Creation order: the order of every list without `sortBy`, and the tie-break of
 /// every sort.
@@ -72,17 +72,9 @@ impl SqlProvider {
             let limit = i64::try_from(window.limit)
                 .unwrap_or(i64::MAX)
                 .min(i64::from(u32::MAX));
-            let page_sql = format!(
-                "SELECT r.id, r.base, r.members_digest, r.groups_digest, r.version \
-                 FROM scim_resources r WHERE {clause} ORDER BY {order} LIMIT {limit} OFFSET {}",
-                window.offset
-            );
-            let rows = bind_all(&self.sql(&page_sql), &binds)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(storage)?;
+            let page = format!("ORDER BY {order} LIMIT {limit} OFFSET {}", window.offset);
             let resources = self
-                .render_all(&mut conn, ctx, definition, keyed(&rows)?)
+                .select(&mut conn, ctx, definition, &clause, &binds, &page)
                 .await?;
             return Ok(ListPage::new(
                 resources,
@@ -91,16 +83,15 @@ impl SqlProvider {
             ));
         }
 
-        let sql = format!(
-            "SELECT r.id, r.base, r.members_digest, r.groups_digest, r.version \
-             FROM scim_resources r WHERE {clause} ORDER BY {CREATION_ORDER}"
-        );
-        let rows = bind_all(&self.sql(&sql), &binds)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(storage)?;
         let mut matches = self
-            .render_all(&mut conn, ctx, definition, keyed(&rows)?)
+            .select(
+                &mut conn,
+                ctx,
+                definition,
+                &clause,
+                &binds,
+                &format!("ORDER BY {CREATION_ORDER}"),
+            )
             .await?;
         if let (Some(filter), false) = (&query.filter, filtered_in_sql) {
             matches.retain(|r| filter.matches(r.resource(), definition));
@@ -114,12 +105,31 @@ impl SqlProvider {
     }
 }
 
-/// The ids and stored columns of listed rows.
-fn keyed(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(String, Stored)>, ProviderError> {
-    rows.iter()
-        .map(|row| Ok((row.try_get("id")?, stored_from(row)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(storage)
+impl SqlProvider {
+    /// The rendered resources of the rows `WHERE {clause} {tail}` selects.
+    async fn select(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        clause: &str,
+        binds: &[String],
+        tail: &str,
+    ) -> Result<Vec<VersionedResource>, ProviderError> {
+        let sql = self.sql(&format!(
+            "SELECT r.id, {STORED_COLUMNS} FROM scim_resources r WHERE {clause} {tail}"
+        ));
+        let rows = bind_all(&sql, binds)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(storage)?;
+        let keyed = rows
+            .iter()
+            .map(|row| Ok((row.try_get("id")?, stored_from(row)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(storage)?;
+        self.render_all(conn, ctx, definition, keyed).await
+    }
 }
 
 /// A query with these text values bound in order.

@@ -199,7 +199,7 @@ impl SqlProvider {
                 "UPDATE scim_resources SET groups_digest = ?, version = ? WHERE tenant = ? AND resource_type = ? AND id = ?",
             ))
             .bind(to_hex(&groups.to_bytes()))
-            .bind(version)
+            .bind(version.opaque())
             .bind(tenant)
             .bind(&resource_type)
             .bind(member)
@@ -341,7 +341,7 @@ impl SqlProvider {
         .bind(base.to_string())
         .bind(to_hex(&hash))
         .bind(to_hex(&digest.to_bytes()))
-        .bind(&version)
+        .bind(version.opaque())
         .bind(ctx.tenant())
         .bind(definition.name())
         .bind(id)
@@ -352,10 +352,7 @@ impl SqlProvider {
         for member in &changed {
             self.refresh_member(conn, ctx.tenant(), member).await?;
         }
-        Ok(ConditionalResult::Success(
-            ScimVersion::from_hash(&version)
-                .map_err(|e| ProviderError::storage("bad version", e))?,
-        ))
+        Ok(ConditionalResult::Success(version))
     }
 
     /// A membership delta in its own transaction.

@@ -22,7 +22,8 @@ const PG_LOCK_KEY: i64 = 0x5C1A_5C1A;
 /// Rows re-indexed per batch by a backfill.
 const BACKFILL_BATCH: i64 = 500;
 
-/// Brings the database to [`LATEST`], holding the dialect's migration lock.
+/// Brings the database to [`SCHEMA_VERSION`], holding the dialect's migration lock.
+/// A failed run releases the lock too, and its error is the one returned.
 pub(crate) async fn run(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -45,10 +46,15 @@ pub(crate) async fn run(
                 .execute(&mut *conn)
                 .await?;
             let outcome = apply_pending(conn, dialect, registry).await;
-            sqlx::query(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"))
+            if outcome.is_err() {
+                // A step may have failed inside its transaction.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            }
+            let released = sqlx::query(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})"))
                 .execute(&mut *conn)
-                .await?;
-            outcome
+                .await;
+            outcome?;
+            released.map(drop)
         }
         Dialect::MySql => {
             let row = sqlx::query("SELECT GET_LOCK('scim_sql_migrations', 120) AS got")
@@ -60,10 +66,11 @@ pub(crate) async fn run(
                 ));
             }
             let outcome = apply_pending(conn, dialect, registry).await;
-            sqlx::query("SELECT RELEASE_LOCK('scim_sql_migrations')")
+            let released = sqlx::query("SELECT RELEASE_LOCK('scim_sql_migrations')")
                 .execute(&mut *conn)
-                .await?;
-            outcome
+                .await;
+            outcome?;
+            released.map(drop)
         }
     }
 }
@@ -196,9 +203,11 @@ async fn record(
 /// and memberships. `IF NOT EXISTS`, so databases made before versioning upgrade.
 fn v1_tables(dialect: Dialect) -> Vec<String> {
     let (key, text) = dialect.types();
-    let resources = format!(
-        "CREATE TABLE IF NOT EXISTS scim_resources (
-            tenant {key} NOT NULL,
+    let mut statements = table_with_indexes(
+        dialect,
+        "scim_resources",
+        &format!(
+            "tenant {key} NOT NULL,
             resource_type {key} NOT NULL,
             id {key} NOT NULL,
             base {text} NOT NULL,
@@ -209,62 +218,70 @@ fn v1_tables(dialect: Dialect) -> Vec<String> {
             user_name {key} NULL,
             external_id {key} NULL,
             created_ms BIGINT NOT NULL,
-            PRIMARY KEY (tenant, resource_type, id){}
-        )",
-        inline_indexes(
-            dialect,
-            &[
-                (
-                    "UNIQUE INDEX scim_resources_user_name",
-                    "tenant, resource_type, user_name"
-                ),
-                (
-                    "INDEX scim_resources_external_id",
-                    "tenant, resource_type, external_id"
-                ),
-                (
-                    "INDEX scim_resources_order",
-                    "tenant, resource_type, created_ms, id"
-                ),
-            ]
-        )
+            PRIMARY KEY (tenant, resource_type, id)"
+        ),
+        &[
+            (
+                "UNIQUE INDEX",
+                "scim_resources_user_name",
+                "tenant, resource_type, user_name",
+            ),
+            (
+                "INDEX",
+                "scim_resources_external_id",
+                "tenant, resource_type, external_id",
+            ),
+            (
+                "INDEX",
+                "scim_resources_order",
+                "tenant, resource_type, created_ms, id",
+            ),
+        ],
     );
-    let members = format!(
-        "CREATE TABLE IF NOT EXISTS scim_members (
-            tenant {key} NOT NULL,
+    statements.extend(table_with_indexes(
+        dialect,
+        "scim_members",
+        &format!(
+            "tenant {key} NOT NULL,
             group_type {key} NOT NULL,
             group_id {key} NOT NULL,
             member_id {key} NOT NULL,
             member {text} NOT NULL,
             position BIGINT NOT NULL,
-            PRIMARY KEY (tenant, group_type, group_id, member_id){}
-        )",
-        inline_indexes(
-            dialect,
-            &[("INDEX scim_members_member", "tenant, member_id")]
-        )
-    );
-    let mut statements = vec![resources, members];
-    if dialect != Dialect::MySql {
-        statements.extend([
-            "CREATE UNIQUE INDEX IF NOT EXISTS scim_resources_user_name ON scim_resources (tenant, resource_type, user_name)".to_owned(),
-            "CREATE INDEX IF NOT EXISTS scim_resources_external_id ON scim_resources (tenant, resource_type, external_id)".to_owned(),
-            "CREATE INDEX IF NOT EXISTS scim_resources_order ON scim_resources (tenant, resource_type, created_ms, id)".to_owned(),
-            "CREATE INDEX IF NOT EXISTS scim_members_member ON scim_members (tenant, member_id)".to_owned(),
-        ]);
-    }
+            PRIMARY KEY (tenant, group_type, group_id, member_id)"
+        ),
+        &[("INDEX", "scim_members_member", "tenant, member_id")],
+    ));
     statements
 }
 
-/// MySQL has no `CREATE INDEX IF NOT EXISTS`: its indexes are declared in the table.
-fn inline_indexes(dialect: Dialect, indexes: &[(&str, &str)]) -> String {
-    if dialect != Dialect::MySql {
-        return String::new();
+/// `CREATE TABLE IF NOT EXISTS` with its indexes (kind, name, columns): declared inside
+/// the table on MySQL, which has no `CREATE INDEX IF NOT EXISTS`; separate idempotent
+/// statements elsewhere.
+fn table_with_indexes(
+    dialect: Dialect,
+    table: &str,
+    columns: &str,
+    indexes: &[(&str, &str, &str)],
+) -> Vec<String> {
+    if dialect == Dialect::MySql {
+        let inline: String = indexes
+            .iter()
+            .map(|(kind, name, on)| format!(",\n            {kind} {name} ({on})"))
+            .collect();
+        return vec![format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n            {columns}{inline}\n        )"
+        )];
     }
-    indexes
-        .iter()
-        .map(|(kind_and_name, columns)| format!(",\n            {kind_and_name} ({columns})"))
-        .collect()
+    std::iter::once(format!(
+        "CREATE TABLE IF NOT EXISTS {table} (\n            {columns}\n        )"
+    ))
+    .chain(
+        indexes.iter().map(|(kind, name, on)| {
+            format!("CREATE {kind} IF NOT EXISTS {name} ON {table} ({on})")
+        }),
+    )
+    .collect()
 }
 
 /// Version 2: a `display_name` column and a `scim_emails` table (one row per address),

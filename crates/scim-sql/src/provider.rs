@@ -16,7 +16,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use crate::Dialect;
 use crate::migrate;
-use crate::row::{Stored, stored_from};
+use crate::row::{STORED_COLUMNS, Stored, stored_from};
 use crate::statistics::{self, Statistics};
 
 /// A [`ResourceProvider`] and [`ConditionalProvider`] on SQLite, PostgreSQL or
@@ -229,8 +229,8 @@ impl SqlProvider {
         lock: bool,
     ) -> Result<Option<Stored>, ProviderError> {
         let sql = format!(
-            "SELECT base, members_digest, groups_digest, version FROM scim_resources \
-             WHERE tenant = ? AND resource_type = ? AND id = ?{}",
+            "SELECT {STORED_COLUMNS} FROM scim_resources r \
+             WHERE r.tenant = ? AND r.resource_type = ? AND r.id = ?{}",
             if lock { self.dialect.for_update() } else { "" }
         );
         let row = sqlx::query(&self.sql(&sql))

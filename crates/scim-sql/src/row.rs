@@ -15,20 +15,18 @@ pub(crate) struct Stored {
 }
 
 impl Stored {
-    /// The version these digests make, as stored (the opaque tag).
+    /// The version these digests make (stored as its opaque tag).
     pub(crate) fn compute_version(
         base_hash: [u8; 32],
         members: SetDigest,
         groups: SetDigest,
-    ) -> String {
+    ) -> ScimVersion {
         ContentDigest {
             base: base_hash,
             members,
             groups,
         }
         .version()
-        .opaque()
-        .to_owned()
     }
 
     pub(crate) fn scim_version(&self) -> ScimVersion {
@@ -36,6 +34,9 @@ impl Stored {
             .unwrap_or_else(|_| ScimVersion::from_content(self.version.as_bytes()))
     }
 }
+
+/// The columns [`stored_from`] reads, in queries on `scim_resources r`.
+pub(crate) const STORED_COLUMNS: &str = "r.base, r.members_digest, r.groups_digest, r.version";
 
 /// The columns of a `scim_resources` row a write or a read needs.
 pub(crate) fn stored_from(row: &sqlx::any::AnyRow) -> Result<Stored, sqlx::Error> {

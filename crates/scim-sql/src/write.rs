@@ -84,7 +84,6 @@ impl SqlProvider {
         };
         let base = stamp_meta(Value::Object(object), definition.name(), created);
         let indexed = IndexedValues::of(&definition, &base);
-        let user_name = indexed.user_name.clone();
         let old_members: Vec<String> = if previous.is_some() {
             self.member_ids(&mut tx, ctx, definition.name(), &id)
                 .await?
@@ -114,8 +113,8 @@ impl SqlProvider {
             .bind(to_hex(&hash))
             .bind(to_hex(&members_digest.to_bytes()))
             .bind(to_hex(&groups_digest.to_bytes()))
-            .bind(&version)
-            .bind(user_name.clone())
+            .bind(version.opaque())
+            .bind(indexed.user_name.clone())
             .bind(indexed.external_id.clone())
             .bind(indexed.display_name.clone())
             .bind(creation_sequence())
@@ -128,8 +127,8 @@ impl SqlProvider {
             .bind(&base_text)
             .bind(to_hex(&hash))
             .bind(to_hex(&members_digest.to_bytes()))
-            .bind(&version)
-            .bind(user_name.clone())
+            .bind(version.opaque())
+            .bind(indexed.user_name.clone())
             .bind(indexed.external_id.clone())
             .bind(indexed.display_name.clone())
             .bind(ctx.tenant())
@@ -148,7 +147,7 @@ impl SqlProvider {
                 e.constraint().is_some_and(|c| c.contains("user_name"))
                     || e.message().contains("user_name")
             });
-            return Err(match (unique, user_name) {
+            return Err(match (unique, indexed.user_name) {
                 (true, Some(name)) if on_user_name => ProviderError::Uniqueness {
                     attribute: "userName".into(),
                     value: name,
@@ -211,8 +210,6 @@ impl SqlProvider {
                 }
             }
         }
-        let version = ScimVersion::from_hash(&version)
-            .map_err(|e| ProviderError::storage("bad version", e))?;
         let rendered = VersionedResource::with_version(resource, version);
         tx.commit().await.map_err(storage)?;
         Ok(ConditionalResult::Success(rendered))
