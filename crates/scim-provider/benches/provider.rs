@@ -113,7 +113,7 @@ fn add_member(c: &mut Criterion) {
                     ))],
                     remove: Vec::new(),
                 };
-                rt.block_on(provider.update_members(&ctx, "Group", &gid, &delta))
+                rt.block_on(provider.update_members(&ctx, "Group", &gid, &delta, None))
                     .unwrap()
             })
         });
@@ -138,7 +138,7 @@ fn update(c: &mut Criterion) {
                 &ctx,
                 "User",
                 id,
-                body(counter.fetch_add(1, Ordering::Relaxed)),
+                body(counter.fetch_add(1, Ordering::Relaxed)), None,
             ))
             .unwrap()
         })

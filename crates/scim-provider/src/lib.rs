@@ -1,10 +1,15 @@
 //! Storage for SCIM 2.0 resources, with optimistic concurrency at its core.
 //!
-//! - [`ResourceProvider`]: create, get, replace, delete, list and membership deltas,
-//!   async and object-safe, every call scoped by the tenant in its [`RequestContext`].
-//! - [`ConditionalProvider`]: compare-and-write that is atomic inside the provider, so
-//!   two writers holding one version never both win; [`try_conditional_update`] and
-//!   [`try_conditional_delete`] work with any provider.
+//! - [`ResourceProvider`]: the one storage contract. Create, get, replace, delete, list
+//!   and membership deltas, async and object-safe, every call scoped by the tenant in
+//!   its [`RequestContext`]; every write takes the version it `expected` and compares
+//!   and writes atomically, so two writers holding one version never both win.
+//! - [`ConditionalProvider`]: the same writes with the outcome as a
+//!   [`ConditionalResult`](scim_version::ConditionalResult), for every provider.
+//! - [`NonAtomicProvider`]: the explicit wrapper for a [`NonAtomicStore`] that cannot
+//!   compare and write atomically (its [`try_conditional_update`],
+//!   [`try_conditional_delete`] and [`try_conditional_update_members`] read, compare,
+//!   then write).
 //! - [`VersionedResource`]: a resource and its content-hash version, computed once per
 //!   write and recorded in `meta.version`.
 //! - [`InMemoryProvider`]: sharded by tenant and resource type, indexed, with group
@@ -39,9 +44,9 @@
 
 mod context;
 mod error;
-mod fallback;
 mod ids;
 mod memory;
+mod non_atomic;
 mod provider;
 mod query;
 mod resource;
@@ -50,13 +55,16 @@ pub mod testkit;
 
 pub use context::RequestContext;
 pub use error::ProviderError;
-pub use fallback::{require_found, try_conditional_delete, try_conditional_update};
 pub use ids::new_id;
 pub use memory::InMemoryProvider;
-pub use provider::{ConditionalProvider, ResourceProvider, try_conditional_update_members};
-pub use query::{ListPage, ListQuery, PageWindow};
+pub use non_atomic::{
+    NonAtomicProvider, NonAtomicStore, check_expected, try_conditional_delete,
+    try_conditional_update, try_conditional_update_members,
+};
+pub use provider::{ConditionalProvider, ResourceProvider};
+pub use query::{Cursor, ListPage, ListQuery, PageWindow, Paging};
 pub use resource::{
-    ContentDigest, Member, MembershipDelta, SerializedResource, SetDigest, VersionedResource,
-    base_hash, group_reference, stamp_meta,
+    ContentDigest, Member, MembershipDelta, ReturnableJson, SerializedResource, SetDigest,
+    VersionedResource, base_hash, group_reference, holds_never_returned, stamp_meta,
 };
 pub use scim_schema::SortSpec;

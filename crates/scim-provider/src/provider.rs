@@ -1,21 +1,31 @@
-//! The storage traits: [`ResourceProvider`] and [`ConditionalProvider`].
+//! The storage contract: [`ResourceProvider`], and the [`ConditionalProvider`] view of it.
 
 use async_trait::async_trait;
 use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::Value;
 
-use crate::fallback::{check_version, not_found_to_result};
 use crate::{
     ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, SerializedResource,
     VersionedResource,
 };
 
-/// Storage for SCIM resources. Async and object-safe: the layers above hold an
-/// `Arc<dyn ResourceProvider>`.
+/// Storage for SCIM resources: the one contract every provider implements. Async and
+/// object-safe: the layers above hold an `Arc<dyn ResourceProvider>`.
+///
+/// **Implementing this trait is a promise of atomicity.** Every write that takes
+/// `expected` compares the stored version with it and writes in one step (under one
+/// lock, in one SQL transaction that holds the row), so two writers holding the same
+/// version never both succeed. `expected: None` writes whatever the version. A store
+/// that cannot compare and write atomically does not implement this trait: it
+/// implements [`NonAtomicStore`](crate::NonAtomicStore) and is wrapped in
+/// [`NonAtomicProvider`](crate::NonAtomicProvider), whose name says what it is.
+///
+/// Every outcome has one encoding, in [`ProviderError`]: a missing id is
+/// [`NotFound`](ProviderError::NotFound), a version other than `expected` is
+/// [`VersionMismatch`](ProviderError::VersionMismatch) naming the current version.
 ///
 /// Every method takes the [`RequestContext`]; a provider keys every record by its
-/// tenant, so an id from one tenant is [`NotFound`](ProviderError::NotFound) under
-/// another, in every method.
+/// tenant, so an id from one tenant is `NotFound` under another, in every method.
 ///
 /// Resources come in validated and normalized (by `scim-schema`); the provider
 /// assigns `id` when the resource has none, maintains `meta.resourceType`,
@@ -23,9 +33,6 @@ use crate::{
 /// (`userName` case-insensitively, and every attribute whose schema says
 /// `uniqueness: server`), keeps `members` and the derived `User.groups` consistent, and
 /// computes each version once per write ([`VersionedResource`]).
-///
-/// A provider whose compare-and-write is atomic says so by returning itself from
-/// [`conditional`](Self::conditional).
 #[async_trait]
 pub trait ResourceProvider: Send + Sync {
     /// Stores a new resource and returns it as stored.
@@ -44,10 +51,12 @@ pub trait ResourceProvider: Send + Sync {
         id: &str,
     ) -> Result<VersionedResource, ProviderError>;
 
-    /// A read fast path: the resource as stored JSON, when the provider keeps it so and
-    /// it is complete (every attribute, derived ones included, but `meta.version`, which
-    /// the returned version gives) and holds no `returned: never` value. `Ok(None)`
-    /// means "use [`get`](Self::get)", which is what the default does.
+    /// A read fast path: the resource as JSON text the provider already holds, when it
+    /// is complete (every attribute, derived ones included, but `meta.version`, which
+    /// the returned version gives). A [`SerializedResource`] can only be built by a
+    /// constructor that leaves out every `returned: never` value, so this path cannot
+    /// leak a password. `Ok(None)` means "use [`get`](Self::get)", which is what the
+    /// default does.
     async fn get_serialized(
         &self,
         ctx: &RequestContext,
@@ -58,21 +67,25 @@ pub trait ResourceProvider: Send + Sync {
         Ok(None)
     }
 
-    /// Replaces a resource, whatever its version; `meta.created` is kept.
+    /// Replaces a resource (`meta.created` is kept), only if it is at `expected` when
+    /// given: the comparison and the write are one atomic step.
     async fn replace(
         &self,
         ctx: &RequestContext,
         resource_type: &str,
         id: &str,
         resource: Value,
+        expected: Option<&ScimVersion>,
     ) -> Result<VersionedResource, ProviderError>;
 
-    /// Deletes a resource, and removes it from every group it was a member of.
+    /// Deletes a resource, only if it is at `expected` when given, and removes it from
+    /// every group it was a member of.
     async fn delete(
         &self,
         ctx: &RequestContext,
         resource_type: &str,
         id: &str,
+        expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError>;
 
     /// One page of the resources matching `query`, with the exact total.
@@ -84,24 +97,66 @@ pub trait ResourceProvider: Send + Sync {
     ) -> Result<ListPage, ProviderError>;
 
     /// Adds and removes members of a group as one write, without rewriting the member
-    /// list; returns the group's new version.
+    /// list, only if the group is at `expected` when given; returns its new version.
     async fn update_members(
         &self,
         ctx: &RequestContext,
         resource_type: &str,
         id: &str,
         delta: &MembershipDelta,
+        expected: Option<&ScimVersion>,
     ) -> Result<ScimVersion, ProviderError>;
 
-    /// This provider's atomic conditional operations, if it has them.
-    fn conditional(&self) -> Option<&dyn ConditionalProvider> {
-        None
+    /// Which of `ids` exist as a resource of none of `resource_types`, in the order
+    /// given: one call to check a group's new members. The default asks
+    /// [`get`](Self::get) once per id and type; providers answer it with one lookup.
+    async fn missing(
+        &self,
+        ctx: &RequestContext,
+        resource_types: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<String>, ProviderError> {
+        let mut missing = Vec::new();
+        'ids: for &id in ids {
+            for &resource_type in resource_types {
+                match self.get(ctx, resource_type, id).await {
+                    Ok(_) => continue 'ids,
+                    Err(ProviderError::NotFound { .. }) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+            missing.push(id.to_owned());
+        }
+        Ok(missing)
     }
 }
 
-/// Atomic compare-and-write: each operation checks the version and writes in one step
-/// (under one lock, in one SQL statement), so two writers holding the same version can
-/// never both succeed.
+/// The conditional operations of DESIGN.md, for every [`ResourceProvider`], with the
+/// outcome as a [`ConditionalResult`] instead of an error: a view for callers that
+/// prefer to match on it. Implemented once, here, for every provider; it adds no
+/// behaviour (the atomicity is the provider's).
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// use scim_provider::{ConditionalProvider, InMemoryProvider, RequestContext, ResourceProvider};
+/// use serde_json::json;
+///
+/// let provider = InMemoryProvider::new();
+/// let ctx = RequestContext::default();
+/// let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bjensen"});
+/// let created = provider.create_versioned_resource(&ctx, "User", user.clone()).await?;
+/// let id = created.id().unwrap().to_owned();
+///
+/// let mut renamed = user.clone();
+/// renamed["userName"] = json!("barbara");
+/// let first = provider.conditional_update(&ctx, "User", &id, renamed, created.version()).await?;
+/// assert!(first.is_success());
+/// let stale = provider.conditional_update(&ctx, "User", &id, user, created.version()).await?;
+/// assert!(stale.is_version_mismatch());
+/// # Ok::<(), scim_provider::ProviderError>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait ConditionalProvider: ResourceProvider {
     /// The resource and its version, or `None` when it does not exist.
@@ -111,11 +166,7 @@ pub trait ConditionalProvider: ResourceProvider {
         resource_type: &str,
         id: &str,
     ) -> Result<Option<VersionedResource>, ProviderError> {
-        match self.get(ctx, resource_type, id).await {
-            Ok(found) => Ok(Some(found)),
-            Err(ProviderError::NotFound { .. }) => Ok(None),
-            Err(other) => Err(other),
-        }
+        Ok(conditional(self.get(ctx, resource_type, id).await)?.success())
     }
 
     /// Creates a resource and returns it with its first version.
@@ -136,7 +187,12 @@ pub trait ConditionalProvider: ResourceProvider {
         id: &str,
         resource: Value,
         expected: &ScimVersion,
-    ) -> Result<ConditionalResult<VersionedResource>, ProviderError>;
+    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
+        conditional(
+            self.replace(ctx, resource_type, id, resource, Some(expected))
+                .await,
+        )
+    }
 
     /// Deletes the resource only if it is at `expected`.
     async fn conditional_delete(
@@ -145,7 +201,9 @@ pub trait ConditionalProvider: ResourceProvider {
         resource_type: &str,
         id: &str,
         expected: &ScimVersion,
-    ) -> Result<ConditionalResult<()>, ProviderError>;
+    ) -> Result<ConditionalResult<()>, ProviderError> {
+        conditional(self.delete(ctx, resource_type, id, Some(expected)).await)
+    }
 
     /// Applies a membership delta only if the group is at `expected`.
     async fn conditional_update_members(
@@ -155,39 +213,25 @@ pub trait ConditionalProvider: ResourceProvider {
         id: &str,
         delta: &MembershipDelta,
         expected: &ScimVersion,
-    ) -> Result<ConditionalResult<ScimVersion>, ProviderError>;
+    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+        conditional(
+            self.update_members(ctx, resource_type, id, delta, Some(expected))
+                .await,
+        )
+    }
 }
 
-/// Applies a membership delta, conditionally when `expected` is given and the provider
-/// is conditional (falling back like [`try_conditional_update`](crate::try_conditional_update)
-/// otherwise).
-pub async fn try_conditional_update_members(
-    provider: &dyn ResourceProvider,
-    ctx: &RequestContext,
-    resource_type: &str,
-    id: &str,
-    delta: &MembershipDelta,
-    expected: Option<&ScimVersion>,
-) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
-    match (expected, provider.conditional()) {
-        (Some(expected), Some(conditional)) => {
-            conditional
-                .conditional_update_members(ctx, resource_type, id, delta, expected)
-                .await
+impl<P: ResourceProvider + ?Sized> ConditionalProvider for P {}
+
+/// The [`ConditionalResult`] view of a provider's outcome: `NotFound` and a version
+/// mismatch leave the error side. The one conversion between the two.
+fn conditional<T>(result: Result<T, ProviderError>) -> Result<ConditionalResult<T>, ProviderError> {
+    match result {
+        Ok(value) => Ok(ConditionalResult::Success(value)),
+        Err(ProviderError::NotFound { .. }) => Ok(ConditionalResult::NotFound),
+        Err(ProviderError::VersionMismatch(conflict)) => {
+            Ok(ConditionalResult::VersionMismatch(conflict))
         }
-        (Some(expected), None) => {
-            match check_version(provider, ctx, resource_type, id, expected).await? {
-                ConditionalResult::Success(()) => not_found_to_result(
-                    provider.update_members(ctx, resource_type, id, delta).await,
-                ),
-                ConditionalResult::VersionMismatch(conflict) => {
-                    Ok(ConditionalResult::VersionMismatch(conflict))
-                }
-                ConditionalResult::NotFound => Ok(ConditionalResult::NotFound),
-            }
-        }
-        (None, _) => {
-            not_found_to_result(provider.update_members(ctx, resource_type, id, delta).await)
-        }
+        Err(other) => Err(other),
     }
 }

@@ -1,6 +1,8 @@
 //! [`ListQuery`] and [`ListPage`]: filtered, sorted, paged listing with index
 //! (`startIndex` / `count`) or cursor (RFC 9865) pagination.
 
+use std::num::NonZeroUsize;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use scim_schema::{Filter, ScimType, SortSpec};
@@ -20,7 +22,7 @@ use crate::{ProviderError, VersionedResource};
 ///     .with_filter(Filter::parse(r#"userName sw "b""#)?)
 ///     .with_start_index(11)
 ///     .with_count(10);
-/// let window = query.window()?;
+/// let window = query.window();
 /// assert_eq!((window.offset, window.limit), (10, 10));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -30,13 +32,63 @@ pub struct ListQuery {
     pub filter: Option<Filter>,
     /// The order; creation order when `None`.
     pub sort: Option<crate::SortSpec>,
-    /// 1-based index of the first result (`startIndex`); values below 1 mean 1.
-    pub start_index: usize,
     /// The most results to return; `Some(0)` asks for `totalResults` only.
     pub count: Option<usize>,
-    /// Cursor pagination: `Some("")` asks for the first page, `Some(cursor)` for the
-    /// page a previous `nextCursor` / `previousCursor` named. Overrides `start_index`.
-    pub cursor: Option<String>,
+    /// Index or cursor pagination, and where the page starts.
+    pub paging: Paging,
+}
+
+/// How a list is paged: by index (`startIndex`) or by cursor (RFC 9865), never both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paging {
+    /// Index pagination from this 1-based index; [`Paging::FIRST`] is the first page.
+    Index(NonZeroUsize),
+    /// Cursor pagination: `None` asks for the first page, `Some` for the page a
+    /// previous `nextCursor` / `previousCursor` named.
+    Cursor(Option<Cursor>),
+}
+
+impl Paging {
+    /// The first page, by index.
+    pub const FIRST: Paging = Paging::Index(NonZeroUsize::MIN);
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self::FIRST
+    }
+}
+
+/// A page cursor this server issued (RFC 9865): opaque to clients, read back with
+/// [`parse`](Self::parse), which refuses any other text.
+///
+/// ```
+/// use scim_provider::Cursor;
+///
+/// assert!(Cursor::parse("not-a-cursor").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    offset: usize,
+}
+
+impl Cursor {
+    /// Reads a cursor a client sent back; anything this server did not issue is an
+    /// `invalidCursor` error.
+    pub fn parse(text: &str) -> Result<Self, ProviderError> {
+        decode_cursor(text).map(|offset| Self { offset })
+    }
+
+    /// How many ordered matches precede the page it names.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&encode_cursor(self.offset))
+    }
 }
 
 impl Default for ListQuery {
@@ -57,14 +109,13 @@ pub struct PageWindow {
 }
 
 impl ListQuery {
-    /// Everything, in creation order.
+    /// Everything, in creation order, from the first page by index.
     pub fn new() -> Self {
         Self {
             filter: None,
             sort: None,
-            start_index: 1,
             count: None,
-            cursor: None,
+            paging: Paging::FIRST,
         }
     }
 
@@ -80,9 +131,10 @@ impl ListQuery {
         self
     }
 
-    /// Sets the 1-based start index.
+    /// Index pagination from the 1-based `start_index`; values below 1 mean 1
+    /// (RFC 7644 section 3.4.2.4).
     pub fn with_start_index(mut self, start_index: usize) -> Self {
-        self.start_index = start_index;
+        self.paging = Paging::Index(NonZeroUsize::new(start_index).unwrap_or(NonZeroUsize::MIN));
         self
     }
 
@@ -92,24 +144,23 @@ impl ListQuery {
         self
     }
 
-    /// Uses cursor pagination from `cursor` (`""` for the first page).
-    pub fn with_cursor(mut self, cursor: impl Into<String>) -> Self {
-        self.cursor = Some(cursor.into());
+    /// Cursor pagination: from the first page (`None`) or the page `cursor` names.
+    pub fn with_cursor(mut self, cursor: Option<Cursor>) -> Self {
+        self.paging = Paging::Cursor(cursor);
         self
     }
 
-    /// The slice to return; an unreadable cursor is an `invalidCursor` error.
-    pub fn window(&self) -> Result<PageWindow, ProviderError> {
-        let offset = match self.cursor.as_deref() {
-            None => self.start_index.max(1) - 1,
-            Some("") => 0,
-            Some(cursor) => decode_cursor(cursor)?,
+    /// The slice to return.
+    pub fn window(&self) -> PageWindow {
+        let (offset, cursor_mode) = match &self.paging {
+            Paging::Index(start) => (start.get() - 1, false),
+            Paging::Cursor(cursor) => (cursor.map_or(0, |c| c.offset), true),
         };
-        Ok(PageWindow {
+        PageWindow {
             offset,
             limit: self.count.unwrap_or(usize::MAX),
-            cursor_mode: self.cursor.is_some(),
-        })
+            cursor_mode,
+        }
     }
 }
 
@@ -216,14 +267,10 @@ mod tests {
 
     #[test]
     fn pages_carry_cursors_in_cursor_mode_only() {
-        let window = ListQuery::new()
-            .with_count(2)
-            .with_cursor("")
-            .window()
-            .unwrap();
+        let window = ListQuery::new().with_count(2).with_cursor(None).window();
         let page = ListPage::new(Vec::new(), 5, window);
         assert_eq!(page.next_cursor, None, "an empty page has no next page");
-        let window = ListQuery::new().with_start_index(0).window().unwrap();
+        let window = ListQuery::new().with_start_index(0).window();
         assert_eq!(window.offset, 0);
         assert!(!window.cursor_mode);
     }

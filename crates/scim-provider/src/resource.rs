@@ -16,6 +16,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use scim_schema::{Projection, ResourceDefinition};
 use scim_version::{ScimVersion, canonical_json};
 
 /// A resource as stored, with its version. `meta.version` inside the resource always
@@ -83,15 +84,69 @@ impl VersionedResource {
     }
 }
 
-/// A resource as the JSON text a provider stores, without `meta.version`, and its
-/// version: what [`ResourceProvider::get_serialized`](crate::ResourceProvider::get_serialized)
-/// hands out so a read can be answered without parsing and re-serializing.
+/// A resource as JSON text, without `meta.version`, and its version: what
+/// [`ResourceProvider::get_serialized`](crate::ResourceProvider::get_serialized) hands
+/// out so a read can be answered without parsing and re-serializing.
+///
+/// The text can only come from [`ReturnableJson::new`], which leaves out every
+/// `returned: never` value, so the fast path cannot hand out a password.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SerializedResource {
-    /// The resource as compact JSON, without `meta.version`.
-    pub json: std::sync::Arc<str>,
+    /// The resource as compact JSON, without `meta.version` and never-returned values.
+    pub json: ReturnableJson,
     /// Its version.
     pub version: ScimVersion,
+}
+
+/// Compact JSON text of a resource with every `returned: never` value left out. Cheap
+/// to clone (one reference count); built only by [`new`](Self::new).
+///
+/// ```
+/// use scim_provider::ReturnableJson;
+/// use scim_schema::SchemaRegistry;
+/// use serde_json::json;
+///
+/// let registry = SchemaRegistry::default();
+/// let users = registry.resource_type("User").unwrap();
+/// let json = ReturnableJson::new(users, &json!({"userName": "b", "password": "secret"}));
+/// assert_eq!(json.as_str(), r#"{"userName":"b"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnableJson(std::sync::Arc<str>);
+
+impl ReturnableJson {
+    /// Serializes `resource` without the values `definition` says are never returned
+    /// (copying the resource only when it holds one).
+    pub fn new(definition: &ResourceDefinition, resource: &Value) -> Self {
+        let text = if holds_never_returned(definition, resource) {
+            let stripped = Projection::default().apply_owned(definition, resource.clone());
+            stripped.to_string()
+        } else {
+            resource.to_string()
+        };
+        Self(text.into())
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The shared text, for a provider that keeps it as its stored copy too.
+    pub fn shared(&self) -> std::sync::Arc<str> {
+        self.0.clone()
+    }
+}
+
+/// Whether a resource holds a value that is never returned (a password).
+pub fn holds_never_returned(definition: &ResourceDefinition, resource: &Value) -> bool {
+    definition.never_returned().any(|(extension, attribute)| {
+        let container = match extension {
+            None => Some(resource),
+            Some(schema) => resource.get(&schema.id),
+        };
+        container.and_then(|c| c.get(&attribute.name)).is_some()
+    })
 }
 
 /// An order-independent digest of a set of strings: the sum of their SHA-256 hashes

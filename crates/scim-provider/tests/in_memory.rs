@@ -40,10 +40,10 @@ async fn incremental_versions_equal_content_versions() {
         remove: vec![ids[0].clone()],
     };
     provider
-        .update_members(&ctx, "Group", &gid, &delta)
+        .update_members(&ctx, "Group", &gid, &delta, None)
         .await
         .unwrap();
-    provider.delete(&ctx, "User", &ids[1]).await.unwrap();
+    provider.delete(&ctx, "User", &ids[1], None).await.unwrap();
 
     for (resource_type, id) in
         std::iter::once(("Group", gid.as_str())).chain(ids.iter().map(|i| ("User", i.as_str())))
@@ -86,7 +86,7 @@ async fn unique_and_indexed_lookups_follow_replacements() {
     let created = provider.create(&ctx, "User", user("before")).await.unwrap();
     let id = created.id().unwrap().to_owned();
     provider
-        .replace(&ctx, "User", &id, user("after"))
+        .replace(&ctx, "User", &id, user("after"), None)
         .await
         .unwrap();
     let query = |name: &str| {

@@ -10,19 +10,18 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use scim_schema::{DateTime, SchemaRegistry};
-use scim_version::{ConditionalResult, ScimVersion};
+use scim_version::ScimVersion;
 use serde_json::{Map, Value};
 
 use self::index::{id_lookup, plan};
 use self::members::{MemberList, Memberships};
 use self::shard::{Entry, Shard};
-use crate::fallback::check_expected;
 use crate::{
-    ConditionalProvider, ListPage, ListQuery, Member, MembershipDelta, ProviderError,
-    RequestContext, ResourceProvider, SerializedResource, VersionedResource, require_found,
+    ListPage, ListQuery, Member, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
+    SerializedResource, VersionedResource, check_expected,
 };
 
-/// A [`ResourceProvider`] and [`ConditionalProvider`] that keeps everything in memory.
+/// A [`ResourceProvider`] that keeps everything in memory.
 ///
 /// - **Sharded**: one shard per tenant and resource type, each under its own
 ///   `RwLock`; readers share it and never wait on a global lock.
@@ -154,7 +153,7 @@ impl InMemoryProvider {
         resource_type: &str,
         target: Target<'_>,
         resource: Value,
-    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
+    ) -> Result<VersionedResource, ProviderError> {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let Value::Object(mut object) = resource else {
@@ -187,11 +186,9 @@ impl InMemoryProvider {
             }
             Target::Existing { expected, .. } => {
                 let Some(entry) = state.entries.get(&id) else {
-                    return Ok(ConditionalResult::NotFound);
+                    return Err(ProviderError::not_found(resource_type, &*id));
                 };
-                if let Err(conflict) = check_expected(&entry.version, expected) {
-                    return Ok(ConditionalResult::VersionMismatch(conflict));
-                }
+                check_expected(&entry.version, expected)?;
                 let old = entry.parse_base()?;
                 old_keys = shard.keys(&old);
                 let previous = entry
@@ -204,7 +201,6 @@ impl InMemoryProvider {
         };
         state.check_unique(&shard.layout, &id, &keys)?;
         let base = crate::stamp_meta(base, shard.definition.name(), created);
-        let secrets = shard.has_secrets(&base);
         let members = new_members.map(MemberList::from_members);
         let current_members: Vec<String> = members
             .iter()
@@ -217,11 +213,11 @@ impl InMemoryProvider {
         match state.entries.get_mut(&id) {
             Some(entry) => {
                 entry.members = members.map(Box::new);
-                entry.set_base(&base, secrets);
+                entry.set_base(&shard.definition, &base);
                 state.rekey(&id, &old_keys, keys);
             }
             None => {
-                let entry = Entry::new(self.next_seq(), &base, members, secrets);
+                let entry = Entry::new(self.next_seq(), &shard.definition, &base, members);
                 state.insert(id.clone(), entry, keys);
             }
         }
@@ -258,7 +254,7 @@ impl InMemoryProvider {
         for member in &touched {
             tenant.refresh_groups(member);
         }
-        Ok(ConditionalResult::Success(stored))
+        Ok(stored)
     }
 
     fn remove(
@@ -267,16 +263,14 @@ impl InMemoryProvider {
         resource_type: &str,
         id: &str,
         expected: Option<&ScimVersion>,
-    ) -> Result<ConditionalResult<()>, ProviderError> {
+    ) -> Result<(), ProviderError> {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let mut state = shard.write();
         let Some(entry) = state.entries.get(id) else {
-            return Ok(ConditionalResult::NotFound);
+            return Err(ProviderError::not_found(resource_type, id));
         };
-        if let Err(conflict) = check_expected(&entry.version, expected) {
-            return Ok(ConditionalResult::VersionMismatch(conflict));
-        }
+        check_expected(&entry.version, expected)?;
         let keys = shard.keys(&entry.parse_base()?);
         let entry = state.remove(id, &keys).expect("present under the lock");
         let (former_members, groups) = {
@@ -308,11 +302,14 @@ impl InMemoryProvider {
             for shard in self.member_shards(&tenant) {
                 if shard.read().entries.contains_key(&*group) {
                     // Unconditional; a group deleted meanwhile needs nothing more.
-                    let _ = self.apply_delta(&tenant, &shard, &group, &delta, None)?;
+                    match self.apply_delta(&tenant, &shard, &group, &delta, None) {
+                        Ok(_) | Err(ProviderError::NotFound { .. }) => {}
+                        Err(other) => return Err(other),
+                    }
                 }
             }
         }
-        Ok(ConditionalResult::Success(()))
+        Ok(())
     }
 
     /// The shards whose resources have members.
@@ -332,7 +329,7 @@ impl InMemoryProvider {
         id: &str,
         delta: &MembershipDelta,
         expected: Option<&ScimVersion>,
-    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+    ) -> Result<ScimVersion, ProviderError> {
         if !shard.layout.has_members {
             return Err(ProviderError::invalid(format!(
                 "{} resources have no members",
@@ -341,11 +338,9 @@ impl InMemoryProvider {
         }
         let mut state = shard.write();
         let Some(entry) = state.entries.get_mut(id) else {
-            return Ok(ConditionalResult::NotFound);
+            return Err(ProviderError::not_found(shard.definition.name(), id));
         };
-        if let Err(conflict) = check_expected(&entry.version, expected) {
-            return Ok(ConditionalResult::VersionMismatch(conflict));
-        }
+        check_expected(&entry.version, expected)?;
         let members = entry.members.get_or_insert_with(Box::default);
         let added: Vec<String> = delta
             .add
@@ -360,7 +355,7 @@ impl InMemoryProvider {
             .cloned()
             .collect();
         if added.is_empty() && removed.is_empty() {
-            return Ok(ConditionalResult::Success(entry.version.clone()));
+            return Ok(entry.version.clone());
         }
         let mut base = entry.parse_base()?;
         if let Some(meta) = base.get_mut("meta").and_then(Value::as_object_mut) {
@@ -369,7 +364,7 @@ impl InMemoryProvider {
                 Value::String(DateTime::now_millis().to_string()),
             );
         }
-        entry.set_base(&base, entry.has_secrets);
+        entry.set_base(&shard.definition, &base);
         let version = entry.version.clone();
         {
             let group: Arc<str> = id.into();
@@ -385,7 +380,7 @@ impl InMemoryProvider {
         for member in added.iter().chain(&removed) {
             tenant.refresh_groups(member);
         }
-        Ok(ConditionalResult::Success(version))
+        Ok(version)
     }
 }
 
@@ -415,11 +410,7 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         resource: Value,
     ) -> Result<VersionedResource, ProviderError> {
-        require_found(
-            self.write(ctx, resource_type, Target::New, resource)?,
-            resource_type,
-            "",
-        )
+        self.write(ctx, resource_type, Target::New, resource)
     }
 
     async fn get(
@@ -458,12 +449,13 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         id: &str,
         resource: Value,
+        expected: Option<&ScimVersion>,
     ) -> Result<VersionedResource, ProviderError> {
-        let target = Target::Existing { id, expected: None };
-        require_found(
-            self.write(ctx, resource_type, target, resource)?,
+        self.write(
+            ctx,
             resource_type,
-            id,
+            Target::Existing { id, expected },
+            resource,
         )
     }
 
@@ -472,12 +464,9 @@ impl ResourceProvider for InMemoryProvider {
         ctx: &RequestContext,
         resource_type: &str,
         id: &str,
+        expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError> {
-        require_found(
-            self.remove(ctx, resource_type, id, None)?,
-            resource_type,
-            id,
-        )
+        self.remove(ctx, resource_type, id, expected)
     }
 
     async fn list(
@@ -486,7 +475,7 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         query: &ListQuery,
     ) -> Result<ListPage, ProviderError> {
-        let window = query.window()?;
+        let window = query.window();
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let definition = &shard.definition;
@@ -554,62 +543,27 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         id: &str,
         delta: &MembershipDelta,
+        expected: Option<&ScimVersion>,
     ) -> Result<ScimVersion, ProviderError> {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
-        require_found(
-            self.apply_delta(&tenant, &shard, id, delta, None)?,
-            resource_type,
-            id,
-        )
+        self.apply_delta(&tenant, &shard, id, delta, expected)
     }
 
-    fn conditional(&self) -> Option<&dyn ConditionalProvider> {
-        Some(self)
-    }
-}
-
-#[async_trait]
-impl ConditionalProvider for InMemoryProvider {
-    async fn conditional_update(
+    async fn missing(
         &self,
         ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        resource: Value,
-        expected: &ScimVersion,
-    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
-        self.write(
-            ctx,
-            resource_type,
-            Target::Existing {
-                id,
-                expected: Some(expected),
-            },
-            resource,
-        )
-    }
-
-    async fn conditional_delete(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        expected: &ScimVersion,
-    ) -> Result<ConditionalResult<()>, ProviderError> {
-        self.remove(ctx, resource_type, id, Some(expected))
-    }
-
-    async fn conditional_update_members(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        delta: &MembershipDelta,
-        expected: &ScimVersion,
-    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+        resource_types: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<String>, ProviderError> {
         let tenant = self.tenant(ctx);
-        let shard = self.shard(&tenant, resource_type)?;
-        self.apply_delta(&tenant, &shard, id, delta, Some(expected))
+        let mut missing: Vec<&str> = ids.to_vec();
+        // One shard lock at a time, each taken once.
+        for resource_type in resource_types {
+            let shard = self.shard(&tenant, resource_type)?;
+            let state = shard.read();
+            missing.retain(|id| !state.entries.contains_key(*id));
+        }
+        Ok(missing.into_iter().map(str::to_owned).collect())
     }
 }

@@ -10,7 +10,10 @@ use serde_json::Value;
 
 use super::index::{Index, IndexSpec};
 use super::members::MemberList;
-use crate::{ContentDigest, ProviderError, SerializedResource, SetDigest, VersionedResource};
+use crate::{
+    ContentDigest, ProviderError, ReturnableJson, SerializedResource, SetDigest, VersionedResource,
+    holds_never_returned,
+};
 
 /// Index keys of a resource: (index number, key).
 pub(super) type Keys = Vec<(usize, String)>;
@@ -22,11 +25,10 @@ pub(super) type Keys = Vec<(usize, String)>;
 #[derive(Debug)]
 pub(super) struct Entry {
     pub(super) seq: u64,
-    /// Shared, so reads can hand it out without copying.
     pub(super) base: Arc<str>,
-    /// Whether the JSON holds a `returned: never` value (a password): such an entry is
-    /// never handed out serialized.
-    pub(super) has_secrets: bool,
+    /// The base without `returned: never` values, for the serialized read path: the
+    /// same shared text as `base` unless the resource holds a password.
+    returnable: ReturnableJson,
     pub(super) base_hash: [u8; 32],
     /// Boxed: most resources have none, and users are many.
     pub(super) members: Option<Box<MemberList>>,
@@ -45,15 +47,16 @@ impl Entry {
     /// An entry for a resource without `members`, `groups` and `meta.version`.
     pub(super) fn new(
         seq: u64,
+        definition: &ResourceDefinition,
         base: &Value,
         members: Option<MemberList>,
-        has_secrets: bool,
     ) -> Self {
+        let (text, returnable) = texts(definition, base);
         let mut entry = Self {
             seq,
             base_hash: crate::base_hash(base),
-            base: base.to_string().into(),
-            has_secrets,
+            base: text,
+            returnable,
             members: members.map(Box::new),
             groups: None,
             version: ScimVersion::from_digest([0; 32]),
@@ -72,10 +75,9 @@ impl Entry {
     }
 
     /// Replaces the base (after a change of `meta.lastModified`, say).
-    pub(super) fn set_base(&mut self, base: &Value, has_secrets: bool) {
+    pub(super) fn set_base(&mut self, definition: &ResourceDefinition, base: &Value) {
         self.base_hash = crate::base_hash(base);
-        self.base = base.to_string().into();
-        self.has_secrets = has_secrets;
+        (self.base, self.returnable) = texts(definition, base);
         self.refresh_version();
     }
 
@@ -105,12 +107,12 @@ impl Entry {
         ))
     }
 
-    /// The stored JSON as is, when it is the whole resource but `meta.version` (no
-    /// members, no derived groups) and holds nothing that is never returned.
+    /// The returnable JSON, when it is the whole resource but `meta.version` (no
+    /// members, no derived groups).
     pub(super) fn serialized(&self) -> Option<SerializedResource> {
         let plain = self.members.as_ref().is_none_or(|m| m.is_empty()) && self.groups.is_none();
-        (plain && !self.has_secrets).then(|| SerializedResource {
-            json: self.base.clone(),
+        plain.then(|| SerializedResource {
+            json: self.returnable.clone(),
             version: self.version.clone(),
         })
     }
@@ -128,6 +130,17 @@ impl Entry {
         self.refresh_version();
         true
     }
+}
+
+/// The stored text of a base and its returnable text: one serialization, shared,
+/// unless the base holds a never-returned value.
+fn texts(definition: &ResourceDefinition, base: &Value) -> (Arc<str>, ReturnableJson) {
+    let returnable = ReturnableJson::new(definition, base);
+    let text = match holds_never_returned(definition, base) {
+        true => base.to_string().into(),
+        false => returnable.shared(),
+    };
+    (text, returnable)
 }
 
 /// What a resource type stores beside its JSON.
@@ -229,19 +242,6 @@ impl Shard {
 
     pub(super) fn write(&self) -> RwLockWriteGuard<'_, ShardState> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether a resource holds a `returned: never` value.
-    pub(super) fn has_secrets(&self, resource: &Value) -> bool {
-        self.definition
-            .never_returned()
-            .any(|(extension, attribute)| {
-                let container = match extension {
-                    None => Some(resource),
-                    Some(schema) => resource.get(&schema.id),
-                };
-                container.and_then(|c| c.get(&attribute.name)).is_some()
-            })
     }
 
     /// The index keys of a resource.

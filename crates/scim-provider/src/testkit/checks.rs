@@ -8,9 +8,8 @@ use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::{Value, json};
 
 use crate::{
-    ListQuery, Member, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
-    VersionedResource, try_conditional_delete, try_conditional_update,
-    try_conditional_update_members,
+    ConditionalProvider, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
+    ResourceProvider, VersionedResource,
 };
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -74,7 +73,7 @@ pub(super) async fn crud(provider: &dyn ResourceProvider) {
     let mut changed = user("crud");
     changed["displayName"] = json!("Changed");
     let replaced = provider
-        .replace(&ctx, "User", &id, changed)
+        .replace(&ctx, "User", &id, changed, None)
         .await
         .expect("replace");
     assert_consistent(&replaced, "crud: replace");
@@ -97,17 +96,24 @@ pub(super) async fn crud(provider: &dyn ResourceProvider) {
         replaced
     );
 
-    provider.delete(&ctx, "User", &id).await.expect("delete");
+    provider
+        .delete(&ctx, "User", &id, None)
+        .await
+        .expect("delete");
     assert!(
         is_not_found(&provider.get(&ctx, "User", &id).await),
         "crud: get after delete is NotFound"
     );
     assert!(
-        is_not_found(&provider.delete(&ctx, "User", &id).await),
+        is_not_found(&provider.delete(&ctx, "User", &id, None).await),
         "crud: a second delete is NotFound"
     );
     assert!(
-        is_not_found(&provider.replace(&ctx, "User", &id, user("crud")).await),
+        is_not_found(
+            &provider
+                .replace(&ctx, "User", &id, user("crud"), None)
+                .await
+        ),
         "crud: replace of a missing id"
     );
 }
@@ -128,14 +134,14 @@ pub(super) async fn uniqueness(provider: &dyn ResourceProvider) {
         .await
         .expect("create bob");
     let clash = provider
-        .replace(&ctx, "User", &id_of(&bob), user("ALICE"))
+        .replace(&ctx, "User", &id_of(&bob), user("ALICE"), None)
         .await;
     assert!(
         matches!(clash, Err(ProviderError::Uniqueness { .. })),
         "uniqueness: replace into a taken userName, got {clash:?}"
     );
     provider
-        .replace(&ctx, "User", &id_of(&first), user("alice"))
+        .replace(&ctx, "User", &id_of(&first), user("alice"), None)
         .await
         .expect("uniqueness: a resource may keep its own userName");
     provider
@@ -154,14 +160,16 @@ pub(super) async fn conditional_writes(provider: &dyn ResourceProvider) {
     let id = id_of(&created);
     let v1 = created.version().clone();
 
-    let updated = try_conditional_update(provider, &ctx, "User", &id, user("cond2"), Some(&v1))
+    let updated = provider
+        .conditional_update(&ctx, "User", &id, user("cond2"), &v1)
         .await
         .expect("update");
     let ConditionalResult::Success(updated) = updated else {
         panic!("conditional: the current version is accepted, got {updated:?}");
     };
     let v2 = updated.version().clone();
-    let stale = try_conditional_update(provider, &ctx, "User", &id, user("cond3"), Some(&v1))
+    let stale = provider
+        .conditional_update(&ctx, "User", &id, user("cond3"), &v1)
         .await
         .expect("stale update");
     match &stale {
@@ -185,22 +193,24 @@ pub(super) async fn conditional_writes(provider: &dyn ResourceProvider) {
         "conditional: a rejected write changes nothing"
     );
 
-    let stale_delete = try_conditional_delete(provider, &ctx, "User", &id, Some(&v1))
+    let stale_delete = provider
+        .conditional_delete(&ctx, "User", &id, &v1)
         .await
         .expect("stale delete");
     assert!(
         stale_delete.is_version_mismatch(),
         "conditional: stale delete rejected, got {stale_delete:?}"
     );
-    let missing =
-        try_conditional_update(provider, &ctx, "User", "no-such-id", user("x"), Some(&v2))
-            .await
-            .expect("missing");
+    let missing = provider
+        .conditional_update(&ctx, "User", "no-such-id", user("x"), &v2)
+        .await
+        .expect("missing");
     assert!(
         missing.is_not_found(),
         "conditional: update of a missing id is NotFound"
     );
-    let deleted = try_conditional_delete(provider, &ctx, "User", &id, Some(&v2))
+    let deleted = provider
+        .conditional_delete(&ctx, "User", &id, &v2)
         .await
         .expect("delete");
     assert!(
@@ -208,17 +218,17 @@ pub(super) async fn conditional_writes(provider: &dyn ResourceProvider) {
         "conditional: delete at the current version, got {deleted:?}"
     );
 
-    if let Some(conditional) = provider.conditional() {
-        let again = conditional
+    {
+        let again = provider
             .create_versioned_resource(&ctx, "User", user("cond4"))
             .await
             .expect("create_versioned_resource");
-        let fetched = conditional
+        let fetched = provider
             .get_versioned_resource(&ctx, "User", &id_of(&again))
             .await
             .expect("get_versioned_resource");
         assert_eq!(fetched.as_ref(), Some(&again));
-        let gone = conditional
+        let gone = provider
             .get_versioned_resource(&ctx, "User", &id)
             .await
             .expect("get_versioned_resource");
@@ -238,30 +248,18 @@ pub(super) async fn conditional_writes(provider: &dyn ResourceProvider) {
         remove: Vec::new(),
     };
     let stale_version = ScimVersion::from_hash("stale").expect("valid");
-    let refused = try_conditional_update_members(
-        provider,
-        &ctx,
-        "Group",
-        &id_of(&g),
-        &delta,
-        Some(&stale_version),
-    )
-    .await
-    .expect("stale delta");
+    let refused = provider
+        .conditional_update_members(&ctx, "Group", &id_of(&g), &delta, &stale_version)
+        .await
+        .expect("stale delta");
     assert!(
         refused.is_version_mismatch(),
         "conditional: a stale membership delta is rejected, got {refused:?}"
     );
-    let accepted = try_conditional_update_members(
-        provider,
-        &ctx,
-        "Group",
-        &id_of(&g),
-        &delta,
-        Some(g.version()),
-    )
-    .await
-    .expect("delta");
+    let accepted = provider
+        .conditional_update_members(&ctx, "Group", &id_of(&g), &delta, g.version())
+        .await
+        .expect("delta");
     assert!(
         accepted.is_success(),
         "conditional: a current membership delta is accepted, got {accepted:?}"
@@ -295,11 +293,11 @@ pub(super) async fn tenant_isolation(provider: &dyn ResourceProvider) {
         "isolation: get"
     );
     assert!(
-        is_not_found(&provider.replace(&b, "User", &uid, user("x")).await),
+        is_not_found(&provider.replace(&b, "User", &uid, user("x"), None).await),
         "isolation: replace"
     );
     assert!(
-        is_not_found(&provider.delete(&b, "User", &uid).await),
+        is_not_found(&provider.delete(&b, "User", &uid, None).await),
         "isolation: delete"
     );
     let delta = MembershipDelta {
@@ -307,36 +305,36 @@ pub(super) async fn tenant_isolation(provider: &dyn ResourceProvider) {
         remove: vec![uid.clone()],
     };
     assert!(
-        is_not_found(&provider.update_members(&b, "Group", &gid, &delta).await),
+        is_not_found(
+            &provider
+                .update_members(&b, "Group", &gid, &delta, None)
+                .await
+        ),
         "isolation: update_members"
     );
     let version = user_a.version();
     assert!(
-        try_conditional_update(provider, &b, "User", &uid, user("x"), Some(version))
+        provider
+            .conditional_update(&b, "User", &uid, user("x"), version)
             .await
             .expect("cond")
             .is_not_found(),
         "isolation: conditional update"
     );
     assert!(
-        try_conditional_delete(provider, &b, "User", &uid, Some(version))
+        provider
+            .conditional_delete(&b, "User", &uid, version)
             .await
             .expect("cond")
             .is_not_found(),
         "isolation: conditional delete"
     );
     assert!(
-        try_conditional_update_members(
-            provider,
-            &b,
-            "Group",
-            &gid,
-            &delta,
-            Some(group_a.version())
-        )
-        .await
-        .expect("cond")
-        .is_not_found(),
+        provider
+            .conditional_update_members(&b, "Group", &gid, &delta, group_a.version())
+            .await
+            .expect("cond")
+            .is_not_found(),
         "isolation: conditional delta"
     );
     let page = provider
@@ -451,16 +449,16 @@ pub(super) async fn listing(provider: &dyn ResourceProvider) {
     );
 
     let mut seen = Vec::new();
-    let mut cursor = String::new();
+    let mut cursor = None;
     for _ in 0..10 {
-        let page = list(ListQuery::new().with_count(3).with_cursor(cursor.clone())).await;
+        let page = list(ListQuery::new().with_count(3).with_cursor(cursor)).await;
         assert_eq!(
             page.total_results, 7,
             "listing: cursor pages keep totalResults"
         );
         seen.extend(ids(&page));
         match page.next_cursor {
-            Some(next) => cursor = next,
+            Some(next) => cursor = Some(crate::Cursor::parse(&next).expect("a cursor it issued")),
             None => break,
         }
     }
@@ -468,9 +466,7 @@ pub(super) async fn listing(provider: &dyn ResourceProvider) {
         seen, created,
         "listing: cursors visit every resource once, in order"
     );
-    let bad = provider
-        .list(ctx, "User", &ListQuery::new().with_cursor("not-a-cursor"))
-        .await;
+    let bad = crate::Cursor::parse("not-a-cursor");
     assert!(
         matches!(&bad, Err(e) if e.scim_type() == Some(ScimType::InvalidCursor)),
         "listing: an unknown cursor is invalidCursor, got {bad:?}"
@@ -517,7 +513,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
         remove: vec![users[0].clone()],
     };
     let v2 = provider
-        .update_members(ctx, "Group", &gid, &delta)
+        .update_members(ctx, "Group", &gid, &delta, None)
         .await
         .expect("update_members");
     assert_ne!(
@@ -562,6 +558,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
                 add: vec![Member::new(users[1].clone())],
                 remove: vec!["absent".into()],
             },
+            None,
         )
         .await
         .expect("noop");
@@ -571,7 +568,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
     );
 
     provider
-        .delete(ctx, "User", &users[1])
+        .delete(ctx, "User", &users[1], None)
         .await
         .expect("delete member");
     let fetched = provider.get(ctx, "Group", &gid).await.expect("get group");
@@ -584,7 +581,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
     let mut renamed = group("Renamed", &[&users[2]]);
     renamed["id"] = json!(gid);
     provider
-        .replace(ctx, "Group", &gid, renamed)
+        .replace(ctx, "Group", &gid, renamed, None)
         .await
         .expect("rename");
     assert_eq!(
@@ -594,7 +591,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
     );
 
     provider
-        .delete(ctx, "Group", &gid)
+        .delete(ctx, "Group", &gid, None)
         .await
         .expect("delete group");
     assert_eq!(
@@ -604,7 +601,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
     );
 
     let missing = provider
-        .update_members(ctx, "Group", "no-such-group", &delta)
+        .update_members(ctx, "Group", "no-such-group", &delta, None)
         .await;
     assert!(
         is_not_found(&missing),
@@ -637,16 +634,10 @@ pub(super) async fn concurrency(provider: Arc<dyn ResourceProvider>) {
                 tokio::task::yield_now().await;
                 let mut next = user("racer");
                 next["title"] = json!((count + 1).to_string());
-                match try_conditional_update(
-                    &*provider,
-                    &ctx,
-                    "User",
-                    &id,
-                    next,
-                    Some(current.version()),
-                )
-                .await
-                .expect("update")
+                match provider
+                    .conditional_update(&ctx, "User", &id, next, current.version())
+                    .await
+                    .expect("update")
                 {
                     ConditionalResult::Success(_) => wins.push(current.version().clone()),
                     ConditionalResult::VersionMismatch(_) => {}
@@ -672,4 +663,99 @@ pub(super) async fn concurrency(provider: Arc<dyn ResourceProvider>) {
         json!((TASKS * WINS_PER_TASK).to_string()),
         "concurrency: the final state counts every successful write"
     );
+}
+
+pub(super) async fn serialized_reads(provider: &dyn ResourceProvider) {
+    let ctx = tenant("serialized");
+    let mut secret = user("serialized-secret");
+    secret["password"] = json!("t0p-secret");
+    let plain = provider
+        .create(&ctx, "User", user("serialized-plain"))
+        .await
+        .expect("create");
+    let secret = provider
+        .create(&ctx, "User", secret)
+        .await
+        .expect("create with a password");
+    let member = provider
+        .create(&ctx, "User", user("serialized-member"))
+        .await
+        .expect("create member");
+    let group = provider
+        .create(&ctx, "Group", group("serialized", &[&id_of(&member)]))
+        .await
+        .expect("create group");
+    for (resource_type, stored) in [
+        ("User", &plain),
+        ("User", &secret),
+        ("User", &member),
+        ("Group", &group),
+    ] {
+        let id = id_of(stored);
+        let full = provider.get(&ctx, resource_type, &id).await.expect("get");
+        let Some(raw) = provider
+            .get_serialized(&ctx, resource_type, &id)
+            .await
+            .expect("get_serialized")
+        else {
+            continue;
+        };
+        assert_eq!(
+            &raw.version,
+            full.version(),
+            "serialized: the version is the stored one"
+        );
+        let parsed: Value = serde_json::from_str(raw.json.as_str()).expect("serialized: JSON");
+        let mut expected = full.resource().clone();
+        expected["meta"]
+            .as_object_mut()
+            .expect("meta")
+            .remove("version");
+        expected.as_object_mut().expect("object").remove("password");
+        assert_eq!(
+            parsed, expected,
+            "serialized: the whole resource but meta.version and never-returned values"
+        );
+        assert!(
+            !raw.json.as_str().contains("t0p-secret"),
+            "serialized: a password is never handed out"
+        );
+    }
+    let other = tenant("serialized-other");
+    assert!(
+        is_not_found(&provider.get_serialized(&other, "User", &id_of(&plain)).await),
+        "serialized: tenants are isolated"
+    );
+}
+
+pub(super) async fn missing_members(provider: &dyn ResourceProvider) {
+    let ctx = tenant("missing");
+    let user = provider
+        .create(&ctx, "User", user("missing-user"))
+        .await
+        .expect("create");
+    let g = provider
+        .create(&ctx, "Group", group("missing-group", &[]))
+        .await
+        .expect("create group");
+    let (uid, gid) = (id_of(&user), id_of(&g));
+    let missing = provider
+        .missing(&ctx, &["User", "Group"], &["nope", &uid, &gid, "gone"])
+        .await
+        .expect("missing");
+    assert_eq!(
+        missing,
+        vec!["nope".to_owned(), "gone".to_owned()],
+        "missing: the ids of no resource, in the order given"
+    );
+    let only_users = provider
+        .missing(&ctx, &["User"], &[&uid, &gid])
+        .await
+        .expect("missing");
+    assert_eq!(only_users, vec![gid.clone()], "missing: only the types asked");
+    let elsewhere = provider
+        .missing(&tenant("missing-other"), &["User"], &[&uid])
+        .await
+        .expect("missing");
+    assert_eq!(elsewhere, vec![uid], "missing: tenants are isolated");
 }

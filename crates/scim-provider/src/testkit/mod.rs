@@ -35,7 +35,11 @@ use crate::ResourceProvider;
 ///   operation, and lists never cross tenants;
 /// - **listing**: filters (indexed and not), sorting, `startIndex`/`count`, `count=0`,
 ///   cursors that visit every resource once, exact `totalResults`;
-/// - **membership**: deltas, derived `User.groups`, removal from groups on delete;
+/// - **membership**: deltas, derived `User.groups`, removal from groups on delete,
+///   [`missing`](ResourceProvider::missing) ids in one call;
+/// - **serialized reads**: what [`get_serialized`](ResourceProvider::get_serialized)
+///   hands out is the resource [`get`](ResourceProvider::get) returns, but
+///   `meta.version`, and never holds a password;
 /// - **concurrency**: tasks racing conditional updates of one resource: exactly one
 ///   winner per version, and the final state counts every successful write.
 ///
@@ -47,5 +51,7 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
     checks::tenant_isolation(&*provider).await;
     checks::listing(&*provider).await;
     checks::membership(&*provider).await;
+    checks::missing_members(&*provider).await;
+    checks::serialized_reads(&*provider).await;
     checks::concurrency(provider).await;
 }
