@@ -8,12 +8,14 @@
 
 use std::collections::HashMap;
 
+use http::StatusCode;
 use scim_schema::{ScimType, builtin};
 use scim_version::Precondition;
 use serde_json::{Value, json};
 
 use crate::{
-    Operation, ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse,
+    ErrorKind, Operation, ScimError, ScimOperation, ScimOperationHandler, ScimOperationRequest,
+    ScimOperationResponse, Target,
 };
 
 const BULK_ID_PREFIX: &str = "bulkId:";
@@ -36,8 +38,7 @@ impl ScimOperationHandler {
         let size = request.body_size.unwrap_or_else(|| body.to_string().len());
         if size > limits.max_payload_size {
             return Err(ScimError::new(
-                413,
-                None,
+                ErrorKind::PayloadTooLarge,
                 format!(
                     "the bulk request is {size} bytes; maxPayloadSize is {}",
                     limits.max_payload_size
@@ -47,8 +48,7 @@ impl ScimOperationHandler {
         let (operations, fail_on_errors) = parse_bulk(body)?;
         if operations.len() > limits.max_operations {
             return Err(ScimError::new(
-                413,
-                Some(ScimType::TooMany),
+                ErrorKind::TooManyOperations,
                 format!(
                     "the bulk request has {} operations; maxOperations is {}",
                     operations.len(),
@@ -84,8 +84,7 @@ impl ScimOperationHandler {
                     Some(missing) => error_result(
                         operation,
                         ScimError::new(
-                            409,
-                            Some(ScimType::InvalidValue),
+                            ErrorKind::Conflict,
                             format!("bulkId {missing:?} could not be resolved"),
                         ),
                     ),
@@ -96,7 +95,7 @@ impl ScimOperationHandler {
                     created.insert(bulk_id.clone(), id.clone());
                 }
                 results[index] = Some(result.json);
-                if !(200..300).contains(&status) {
+                if !status.is_success() {
                     errors += 1;
                     if fail_on_errors.is_some_and(|limit| errors >= limit) {
                         break 'rounds;
@@ -106,11 +105,7 @@ impl ScimOperationHandler {
             if !progress {
                 // Everything left waits on something else left: a cycle.
                 for &index in &still_pending {
-                    let err = ScimError::new(
-                        409,
-                        Some(ScimType::InvalidValue),
-                        "circular bulkId reference",
-                    );
+                    let err = ScimError::new(ErrorKind::Conflict, "circular bulkId reference");
                     results[index] = Some(error_result(&operations[index], err).json);
                 }
                 break;
@@ -119,7 +114,7 @@ impl ScimOperationHandler {
         }
         let operations: Vec<Value> = results.into_iter().flatten().collect();
         Ok(ScimOperationResponse::json(
-            200,
+            StatusCode::OK,
             json!({"schemas": [builtin::BULK_RESPONSE], "Operations": operations}),
         ))
     }
@@ -134,16 +129,45 @@ impl ScimOperationHandler {
         let path = substitute_str(&operation.path, created);
         let data = operation.data.as_ref().map(|d| substitute(d, created));
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let (kind, resource_type, id) = match (
+        let target = |resource_type: &str, id: &str| Target::Resource {
+            resource_type: resource_type.to_owned(),
+            id: id.to_owned(),
+        };
+        let body = || data.clone().unwrap_or(Value::Null);
+        let (sub_operation, resource_type, id) = match (
             operation.method.to_ascii_uppercase().as_str(),
             segments.as_slice(),
         ) {
-            ("POST", [resource_type]) => (Operation::Create, *resource_type, None),
-            ("PUT", [resource_type, id]) => (Operation::Replace, *resource_type, Some(*id)),
-            ("PATCH", [resource_type, id]) => (Operation::Patch, *resource_type, Some(*id)),
-            ("DELETE", [resource_type, id]) => (Operation::Delete, *resource_type, Some(*id)),
+            ("POST", [resource_type]) => {
+                let resource_type = (*resource_type).to_owned();
+                let create = ScimOperation::Create {
+                    resource_type,
+                    body: body(),
+                };
+                (create, segments[0], None)
+            }
+            ("PUT", [resource_type, id]) => {
+                let replace = ScimOperation::Replace {
+                    target: target(resource_type, id),
+                    body: body(),
+                };
+                (replace, *resource_type, Some(*id))
+            }
+            ("PATCH", [resource_type, id]) => {
+                let patch = ScimOperation::Patch {
+                    target: target(resource_type, id),
+                    body: body(),
+                };
+                (patch, *resource_type, Some(*id))
+            }
+            ("DELETE", [resource_type, id]) => {
+                let delete = ScimOperation::Delete {
+                    target: target(resource_type, id),
+                };
+                (delete, *resource_type, Some(*id))
+            }
             _ => {
-                let err = ScimError::bad_request(
+                let err = ScimError::invalid(
                     ScimType::InvalidSyntax,
                     format!(
                         "{} {} is not a bulk operation",
@@ -156,7 +180,7 @@ impl ScimOperationHandler {
         if resource_type.eq_ignore_ascii_case("Bulk") {
             return error_result(
                 operation,
-                ScimError::bad_request(ScimType::InvalidSyntax, "Bulk cannot nest"),
+                ScimError::invalid(ScimType::InvalidSyntax, "Bulk cannot nest"),
             );
         }
         let expected_version = match operation
@@ -168,13 +192,12 @@ impl ScimOperationHandler {
             Ok(version) => version,
             Err(err) => return error_result(operation, err.into()),
         };
+        let kind = sub_operation.kind();
         let sub_request = ScimOperationRequest {
-            resource_type: Some(resource_type.to_owned()),
-            id: id.map(str::to_owned),
-            body: data,
             expected_version,
             context: request.context.clone(),
-            ..ScimOperationRequest::new(kind)
+            base_url: request.base_url.clone(),
+            ..ScimOperationRequest::new(sub_operation)
         };
         let response = match self.write_operation(&sub_request).await {
             Ok(response) => response,
@@ -186,8 +209,8 @@ impl ScimOperationHandler {
             .and_then(|b| b.get("id"))
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .filter(|_| kind == Operation::Create && response.status == 201);
-        let mut json = json!({"method": operation.method, "status": response.status.to_string()});
+            .filter(|_| kind == Operation::Create && response.status == StatusCode::CREATED);
+        let mut json = json!({"method": operation.method, "status": response.status.as_str()});
         if let Some(bulk_id) = &operation.bulk_id {
             json["bulkId"] = json!(bulk_id);
         }
@@ -195,7 +218,7 @@ impl ScimOperationHandler {
             let id = created_id.as_deref().or(id)?;
             let definition = self.registry().resource_type_by_endpoint(resource_type)?;
             (response.is_success() && kind != Operation::Delete)
-                .then(|| self.location(definition, id))
+                .then(|| self.location(request, definition, id))
         });
         if let Some(location) = location {
             json["location"] = json!(location);
@@ -221,7 +244,7 @@ struct OperationResult {
 }
 
 fn error_result(operation: &BulkOperation, err: ScimError) -> OperationResult {
-    let mut json = json!({"method": operation.method, "status": err.status.to_string(), "response": err.to_json()});
+    let mut json = json!({"method": operation.method, "status": err.status().as_str(), "response": err.to_json()});
     if let Some(bulk_id) = &operation.bulk_id {
         json["bulkId"] = json!(bulk_id);
     }
@@ -233,7 +256,7 @@ fn error_result(operation: &BulkOperation, err: ScimError) -> OperationResult {
 }
 
 fn parse_bulk(body: &Value) -> Result<(Vec<BulkOperation>, Option<usize>), ScimError> {
-    let syntax = |message: &str| ScimError::bad_request(ScimType::InvalidSyntax, message);
+    let syntax = |message: &str| ScimError::invalid(ScimType::InvalidSyntax, message);
     let object = body
         .as_object()
         .ok_or_else(|| syntax("a BulkRequest must be a JSON object"))?;

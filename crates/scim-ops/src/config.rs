@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use scim_schema::{UnknownAttributes, ValidationOptions};
 use scim_version::Comparison;
 
+use crate::BaseUrl;
+
 /// How a server behaves. Per-tenant overrides replace [`TenantConfig`] for one tenant.
 ///
 /// ```
@@ -20,9 +22,11 @@ use scim_version::Comparison;
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
-    /// The base URL resources are located under (`meta.location`, `Location`), such as
-    /// `https://example.com/scim/v2` or just `/scim/v2`.
-    pub base_url: String,
+    /// The public base URL resources are located under (`meta.location`, `Location`),
+    /// such as `https://example.com/scim/v2` or just `/scim/v2`; `scim-http` serves
+    /// under its path. A request may name a better one
+    /// ([`ScimOperationRequest::base_url`](crate::ScimOperationRequest)).
+    pub base_url: BaseUrl,
     /// Bulk limits.
     pub bulk: BulkConfig,
     /// How many times a PATCH without `If-Match` retries after losing a race.
@@ -173,10 +177,15 @@ impl Default for ServiceConfig {
 }
 
 impl ServiceConfig {
+    /// Defaults under `base_url`, read as [`BaseUrl::new`] reads it.
+    pub fn new(base_url: &str) -> Self {
+        Self::at(BaseUrl::new(base_url))
+    }
+
     /// Defaults under `base_url`.
-    pub fn new(base_url: impl Into<String>) -> Self {
+    pub fn at(base_url: BaseUrl) -> Self {
         Self {
-            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            base_url,
             bulk: BulkConfig::default(),
             patch_retries: 16,
             patch_no_content: false,

@@ -1,8 +1,8 @@
 //! Create, get, replace and delete (RFC 7644 sections 3.3, 3.4.1, 3.5.1, 3.6).
 
-use scim_provider::{try_conditional_delete, try_conditional_update};
+use http::StatusCode;
+use scim_schema::json_text::outside_strings;
 use scim_schema::{ScimType, validate};
-use scim_version::ConditionalResult;
 use serde_json::Value;
 
 use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse};
@@ -12,22 +12,12 @@ use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperation
 /// nested deeper, or text inside a value, is never mistaken for it.
 pub(crate) fn with_meta_fields(json: &str, location: &str, version: &str) -> Option<String> {
     const META: &str = "\"meta\":{";
-    let bytes = json.as_bytes();
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut depth = 0usize;
+    for (i, b) in outside_strings(json.as_bytes()) {
         match b {
             b'"' if depth == 1 && json[i..].starts_with(META) => {
                 let at = i + META.len();
-                let separator = if bytes.get(at) == Some(&b'}') {
+                let separator = if json.as_bytes().get(at) == Some(&b'}') {
                     ""
                 } else {
                     ","
@@ -39,7 +29,6 @@ pub(crate) fn with_meta_fields(json: &str, location: &str, version: &str) -> Opt
                 );
                 return Some([&json[..at], &fields, &json[at..]].concat());
             }
-            b'"' => in_string = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => depth = depth.saturating_sub(1),
             _ => {}
@@ -78,8 +67,14 @@ impl ScimOperationHandler {
             .create(&request.context, definition.name(), resource)
             .await?;
         let id = stored.id().unwrap_or_default().to_owned();
-        let mut response = self.resource_response(201, definition, stored, &projection);
-        response.location = Some(self.location(definition, &id));
+        let mut response = self.resource_response(
+            request,
+            StatusCode::CREATED,
+            definition,
+            stored,
+            &projection,
+        );
+        response.location = Some(self.location(request, definition, &id));
         Ok(response)
     }
 
@@ -98,15 +93,14 @@ impl ScimOperationHandler {
                 .await?
         {
             if self.preconditions(request, &raw.version, true)? {
-                return Ok(ScimOperationResponse::empty(304).with_version(raw.version));
+                return Ok(not_modified(raw.version));
             }
-            let location = self.location(definition, id);
-            if let Some(json) =
-                with_meta_fields(&raw.json, &location, &raw.version.to_http_header())
-            {
-                let mut response = ScimOperationResponse::empty(200).with_version(raw.version);
+            let location = self.location(request, definition, id);
+            let version = raw.version.to_http_header();
+            if let Some(json) = with_meta_fields(raw.json.as_str(), &location, &version) {
+                let mut response = ScimOperationResponse::empty(StatusCode::OK);
                 response.serialized_body = Some(json);
-                return Ok(response);
+                return Ok(response.with_version(raw.version));
             }
         }
         let stored = self
@@ -114,9 +108,9 @@ impl ScimOperationHandler {
             .get(&request.context, definition.name(), id)
             .await?;
         if self.preconditions(request, stored.version(), true)? {
-            return Ok(ScimOperationResponse::empty(304).with_version(stored.version().clone()));
+            return Ok(not_modified(stored.version().clone()));
         }
-        Ok(self.resource_response(200, definition, stored, &projection))
+        Ok(self.resource_response(request, StatusCode::OK, definition, stored, &projection))
     }
 
     pub(crate) async fn replace(
@@ -130,46 +124,33 @@ impl ScimOperationHandler {
         if let Some(sent) = body.get("id").and_then(Value::as_str)
             && sent != id
         {
-            return Err(ScimError::bad_request(
+            return Err(ScimError::invalid(
                 ScimType::InvalidValue,
                 format!("the body's id {sent:?} does not match the URL's {id:?}"),
             ));
         }
         let options = self.validation_options(request);
-        let ctx = &request.context;
-        for attempt in 0..=self.config().patch_retries {
-            let current = self.provider().get(ctx, definition.name(), id).await?;
-            self.preconditions(request, current.version(), false)?;
-            let replacement = validate::replace(definition, body, current.resource(), &options)?;
-            let previous = member_ids(current.resource());
-            let added: Vec<&str> = member_ids(&replacement)
-                .into_iter()
-                .filter(|m| !previous.contains(m))
-                .collect();
-            self.check_members(request, definition, &added).await?;
-            let outcome = try_conditional_update(
-                &**self.provider(),
-                ctx,
-                definition.name(),
-                id,
-                replacement,
-                Some(current.version()),
-            )
+        let (ctx, name) = (&request.context, definition.name());
+        let stored = self
+            .retrying(request, || async {
+                let current = self.provider().get(ctx, name, id).await?;
+                self.preconditions(request, current.version(), false)?;
+                let replacement =
+                    validate::replace(definition, body, current.resource(), &options)?;
+                let previous = member_ids(current.resource());
+                let added: Vec<&str> = member_ids(&replacement)
+                    .into_iter()
+                    .filter(|m| !previous.contains(m))
+                    .collect();
+                self.check_members(request, definition, &added).await?;
+                let expected = Some(current.version());
+                Ok(self
+                    .provider()
+                    .replace(ctx, name, id, replacement, expected)
+                    .await?)
+            })
             .await?;
-            match outcome {
-                ConditionalResult::Success(stored) => {
-                    return Ok(self.resource_response(200, definition, stored, &projection));
-                }
-                ConditionalResult::NotFound => break,
-                ConditionalResult::VersionMismatch(conflict) => {
-                    self.retry_after(request, attempt, conflict)?;
-                }
-            }
-        }
-        Err(ScimError::not_found(format!(
-            "{} {id} not found",
-            definition.name()
-        )))
+        Ok(self.resource_response(request, StatusCode::OK, definition, stored, &projection))
     }
 
     pub(crate) async fn delete(
@@ -178,29 +159,21 @@ impl ScimOperationHandler {
     ) -> Result<ScimOperationResponse, ScimError> {
         let definition = self.definition(request)?;
         let id = self.id(request)?;
-        let ctx = &request.context;
-        for attempt in 0..=self.config().patch_retries {
-            let current = self.provider().get(ctx, definition.name(), id).await?;
+        let (ctx, name) = (&request.context, definition.name());
+        self.retrying(request, || async {
+            let current = self.provider().get(ctx, name, id).await?;
             self.preconditions(request, current.version(), false)?;
-            match try_conditional_delete(
-                &**self.provider(),
-                ctx,
-                definition.name(),
-                id,
-                Some(current.version()),
-            )
-            .await?
-            {
-                ConditionalResult::Success(()) => return Ok(ScimOperationResponse::empty(204)),
-                ConditionalResult::NotFound => break,
-                ConditionalResult::VersionMismatch(conflict) => {
-                    self.retry_after(request, attempt, conflict)?;
-                }
-            }
-        }
-        Err(ScimError::not_found(format!(
-            "{} {id} not found",
-            definition.name()
-        )))
+            Ok(self
+                .provider()
+                .delete(ctx, name, id, Some(current.version()))
+                .await?)
+        })
+        .await?;
+        Ok(ScimOperationResponse::empty(StatusCode::NO_CONTENT))
     }
+}
+
+/// `304 Not Modified`, with the version.
+fn not_modified(version: scim_version::ScimVersion) -> ScimOperationResponse {
+    ScimOperationResponse::empty(StatusCode::NOT_MODIFIED).with_version(version)
 }

@@ -1,13 +1,16 @@
 //! Discovery (RFC 7644 section 4): `/ServiceProviderConfig`, `/ResourceTypes`,
 //! `/Schemas`, generated from the real capabilities and registry.
 
+use http::StatusCode;
 use scim_schema::builtin;
 use serde_json::{Value, json};
 
-use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse};
+use crate::{
+    ScimError, ScimOperation, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse,
+};
 
 impl ScimOperationHandler {
-    /// `etag.supported` is true only when the provider has atomic conditional writes.
+    /// `etag.supported` is true: every provider compares and writes atomically.
     pub(crate) fn service_provider_config(
         &self,
         request: &ScimOperationRequest,
@@ -21,7 +24,7 @@ impl ScimOperationHandler {
             .map(|(i, s)| json!({"type": s.kind, "name": s.name, "description": s.description, "primary": i == 0}))
             .collect();
         ScimOperationResponse::json(
-            200,
+            StatusCode::OK,
             json!({
                 "schemas": [builtin::SERVICE_PROVIDER_CONFIG],
                 "patch": {"supported": true},
@@ -33,7 +36,7 @@ impl ScimOperationHandler {
                 "filter": {"supported": true, "maxResults": tenant.max_page_size},
                 "changePassword": {"supported": false},
                 "sort": {"supported": true},
-                "etag": {"supported": self.provider().conditional().is_some()},
+                "etag": {"supported": true},
                 "pagination": {
                     "cursor": true,
                     "index": true,
@@ -44,7 +47,7 @@ impl ScimOperationHandler {
                 "authenticationSchemes": schemes,
                 "meta": {
                     "resourceType": "ServiceProviderConfig",
-                    "location": format!("{}/ServiceProviderConfig", config.base_url)
+                    "location": format!("{}/ServiceProviderConfig", self.base_url(request))
                 }
             }),
         )
@@ -55,13 +58,13 @@ impl ScimOperationHandler {
         request: &ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
         let registry = self.registry();
-        let base = &self.config().base_url;
-        if let Some(id) = &request.id {
+        let base = self.base_url(request);
+        if let ScimOperation::ResourceTypes { id: Some(id) } = &request.operation {
             let definition = registry
                 .resource_type(id)
                 .ok_or_else(|| ScimError::not_found(format!("no resource type {id:?}")))?;
             return Ok(ScimOperationResponse::json(
-                200,
+                StatusCode::OK,
                 registry.resource_type_json(definition.resource_type(), base),
             ));
         }
@@ -77,13 +80,13 @@ impl ScimOperationHandler {
         request: &ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
         let registry = self.registry();
-        let base = &self.config().base_url;
-        if let Some(id) = &request.id {
+        let base = self.base_url(request);
+        if let ScimOperation::Schemas { id: Some(id) } = &request.operation {
             let schema = registry
                 .schema(id)
                 .ok_or_else(|| ScimError::not_found(format!("no schema {id:?}")))?;
             return Ok(ScimOperationResponse::json(
-                200,
+                StatusCode::OK,
                 registry.schema_json(schema, base),
             ));
         }
@@ -99,7 +102,7 @@ impl ScimOperationHandler {
 /// An unpaged ListResponse.
 fn list_response(resources: Vec<Value>) -> ScimOperationResponse {
     ScimOperationResponse::json(
-        200,
+        StatusCode::OK,
         json!({
             "schemas": [builtin::LIST_RESPONSE],
             "totalResults": resources.len(),

@@ -1,39 +1,112 @@
-//! [`ScimError`]: every failure as a SCIM error response, mapped in one place.
+//! [`ScimError`] and [`ErrorKind`]: every failure as a SCIM error response, mapped to an
+//! HTTP status and `scimType` in one place.
 
+use http::StatusCode;
 use scim_provider::ProviderError;
 use scim_schema::{SchemaError, ScimType, builtin};
 use scim_version::{ScimVersion, VersionConflict, VersionError};
 use serde_json::{Value, json};
 
-/// An error as SCIM reports it (RFC 7644 section 3.12): a status, an optional
-/// `scimType` and a `detail`.
+/// What kind of failure an error is. [`status`](Self::status) and
+/// [`scim_type`](Self::scim_type) are the one mapping to HTTP and SCIM of every error
+/// of every layer:
 ///
-/// Every error of the layers below converts into one here, and nowhere else:
+/// | from | kind | status | `scimType` |
+/// | --- | --- | --- | --- |
+/// | [`SchemaError`] | `Invalid` | 400 | its own (`invalidFilter`, `invalidPath`, `invalidValue`, `invalidSyntax`, `mutability`, `noTarget`) |
+/// | [`ProviderError::NotFound`] | `NotFound` | 404 | |
+/// | [`ProviderError::Uniqueness`] | `Invalid(Uniqueness)` | 409 | `uniqueness` |
+/// | [`ProviderError::VersionMismatch`] / [`VersionConflict`] | `PreconditionFailed` | 412 | |
+/// | [`ProviderError::Invalid`] | `Invalid` | 400 | its own |
+/// | [`ProviderError::Storage`] | `Internal` | 500 | |
+/// | [`VersionError`] (a malformed `If-Match`) | `Invalid(InvalidValue)` | 400 | `invalidValue` |
 ///
-/// | from | status | `scimType` |
-/// | --- | --- | --- |
-/// | [`SchemaError`] | 400 | its own (`invalidFilter`, `invalidPath`, `invalidValue`, `invalidSyntax`, `mutability`, `noTarget`) |
-/// | [`ProviderError::NotFound`] | 404 | |
-/// | [`ProviderError::Uniqueness`] | 409 | `uniqueness` |
-/// | [`ProviderError::VersionMismatch`] / [`VersionConflict`] | 412 | |
-/// | [`ProviderError::Invalid`] | 400 | its own |
-/// | [`ProviderError::Storage`] | 500 | |
-/// | [`VersionError`] (a malformed `If-Match`) | 400 | `invalidVers` |
+/// ```
+/// use scim_ops::ErrorKind;
+/// use scim_schema::ScimType;
+///
+/// assert_eq!(ErrorKind::Invalid(ScimType::Uniqueness).status(), 409);
+/// assert_eq!(ErrorKind::Invalid(ScimType::InvalidFilter).status(), 400);
+/// assert_eq!(ErrorKind::PreconditionFailed.scim_type(), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request is wrong in the way the `scimType` says: `409` for `uniqueness`,
+    /// `403` for `sensitive`, `400` for the others (RFC 7644 section 3.12).
+    Invalid(ScimType),
+    /// The request is malformed in a way no `scimType` names: `400`.
+    BadRequest,
+    /// No valid credentials: `401`.
+    Unauthorized,
+    /// The credentials do not reach this resource: `403`.
+    Forbidden,
+    /// No such resource or endpoint: `404`.
+    NotFound,
+    /// The endpoint does not answer the method: `405`.
+    MethodNotAllowed,
+    /// The request conflicts with the state of the resource in a way no precondition
+    /// expresses (a bulkId that cannot be resolved, say): `409`.
+    Conflict,
+    /// A precondition (`If-Match`, `If-None-Match`) does not hold: `412`.
+    PreconditionFailed,
+    /// The request is larger than the server accepts: `413`.
+    PayloadTooLarge,
+    /// Too many operations in one request (`maxOperations`): `413` with `tooMany`.
+    TooManyOperations,
+    /// The body is not JSON: `415`.
+    UnsupportedMediaType,
+    /// The server failed: `500`.
+    Internal,
+    /// The server does not offer this: `501`.
+    NotImplemented,
+}
+
+impl ErrorKind {
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::Invalid(ScimType::Uniqueness) | Self::Conflict => StatusCode::CONFLICT,
+            Self::Invalid(ScimType::Sensitive) | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Invalid(_) | Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge | Self::TooManyOperations => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+        }
+    }
+
+    /// The `scimType`, where one applies.
+    pub fn scim_type(self) -> Option<ScimType> {
+        match self {
+            Self::Invalid(scim_type) => Some(scim_type),
+            Self::TooManyOperations => Some(ScimType::TooMany),
+            _ => None,
+        }
+    }
+}
+
+/// An error as SCIM reports it (RFC 7644 section 3.12): its [`ErrorKind`] (which gives
+/// the status and `scimType`) and a `detail`. Every error of the layers below converts
+/// into one here, and nowhere else.
 ///
 /// ```
 /// use scim_ops::ScimError;
 /// use scim_schema::ScimType;
 ///
-/// let err = ScimError::bad_request(ScimType::InvalidFilter, "unexpected end");
+/// let err = ScimError::invalid(ScimType::InvalidFilter, "unexpected end");
+/// assert_eq!(err.status(), 400);
 /// assert_eq!(err.to_json()["status"], "400");
 /// assert_eq!(err.to_json()["scimType"], "invalidFilter");
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimError {
-    /// The HTTP status.
-    pub status: u16,
-    /// The SCIM error type.
-    pub scim_type: Option<ScimType>,
+    /// What kind of failure.
+    pub kind: ErrorKind,
     /// What went wrong.
     pub detail: String,
     /// For a `412`: the version the resource is at now.
@@ -41,24 +114,28 @@ pub struct ScimError {
 }
 
 impl ScimError {
-    /// An error with this status and detail.
-    pub fn new(status: u16, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
+    /// An error of this kind with this detail.
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
         Self {
-            status,
-            scim_type,
+            kind,
             detail: detail.into(),
             conflict: None,
         }
     }
 
-    /// A `400` with a `scimType`.
-    pub fn bad_request(scim_type: ScimType, detail: impl Into<String>) -> Self {
-        Self::new(400, Some(scim_type), detail)
+    /// An [`ErrorKind::Invalid`] with this `scimType`.
+    pub fn invalid(scim_type: ScimType, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Invalid(scim_type), detail)
     }
 
     /// A `404`.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(404, None, detail)
+        Self::new(ErrorKind::NotFound, detail)
+    }
+
+    /// A `500`, for a failure of the server itself.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, detail)
     }
 
     /// A `412` for a failed precondition, naming the current version.
@@ -67,17 +144,27 @@ impl ScimError {
             Some(current) => format!("the resource is at version {current}"),
             None => "the precondition does not hold".to_owned(),
         };
-        Self::new(412, None, detail)
+        Self::new(ErrorKind::PreconditionFailed, detail)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// The `scimType`, where one applies.
+    pub fn scim_type(&self) -> Option<ScimType> {
+        self.kind.scim_type()
     }
 
     /// The SCIM error body.
     pub fn to_json(&self) -> Value {
         let mut body = json!({
             "schemas": [builtin::ERROR],
-            "status": self.status.to_string(),
+            "status": self.status().as_str(),
             "detail": self.detail,
         });
-        if let Some(scim_type) = self.scim_type {
+        if let Some(scim_type) = self.scim_type() {
             body["scimType"] = json!(scim_type.as_str());
         }
         body
@@ -86,7 +173,7 @@ impl ScimError {
 
 impl std::fmt::Display for ScimError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.detail)
+        write!(f, "{} {}", self.status().as_u16(), self.detail)
     }
 }
 
@@ -94,8 +181,7 @@ impl std::error::Error for ScimError {}
 
 impl From<SchemaError> for ScimError {
     fn from(err: SchemaError) -> Self {
-        let scim_type = err.scim_type();
-        Self::new(scim_type.status(), Some(scim_type), err.to_string())
+        Self::invalid(err.scim_type(), err.to_string())
     }
 }
 
@@ -103,22 +189,30 @@ impl From<VersionConflict> for ScimError {
     fn from(conflict: VersionConflict) -> Self {
         Self {
             conflict: Some(conflict.clone()),
-            ..Self::new(412, None, conflict.to_string())
+            ..Self::new(ErrorKind::PreconditionFailed, conflict.to_string())
         }
     }
 }
 
 impl From<VersionError> for ScimError {
     fn from(err: VersionError) -> Self {
-        Self::bad_request(ScimType::InvalidVers, format!("invalid entity tag: {err}"))
+        Self::invalid(
+            ScimType::InvalidValue,
+            format!("invalid entity tag in a precondition header: {err}"),
+        )
     }
 }
 
 impl From<ProviderError> for ScimError {
     fn from(err: ProviderError) -> Self {
-        match err {
-            ProviderError::VersionMismatch(conflict) => conflict.into(),
-            other => Self::new(other.status(), other.scim_type(), other.to_string()),
-        }
+        let kind = match &err {
+            ProviderError::VersionMismatch(conflict) => return conflict.clone().into(),
+            ProviderError::NotFound { .. } => ErrorKind::NotFound,
+            ProviderError::Uniqueness { .. } => ErrorKind::Invalid(ScimType::Uniqueness),
+            ProviderError::Invalid { scim_type, .. } => ErrorKind::Invalid(*scim_type),
+            ProviderError::Storage { .. } => ErrorKind::Internal,
+            _ => ErrorKind::Internal,
+        };
+        Self::new(kind, err.to_string())
     }
 }

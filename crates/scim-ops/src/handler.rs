@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use http::StatusCode;
 use scim_provider::{ListQuery, ResourceProvider, VersionedResource};
 use scim_schema::{
     Filter, Projection, ResourceDefinition, SchemaRegistry, ScimType, ValidationOptions,
@@ -10,7 +11,10 @@ use scim_version::{ScimVersion, VersionConflict};
 use serde_json::Value;
 
 use crate::config::{MeMapping, TenantConfig};
-use crate::{Operation, ScimError, ScimOperationRequest, ScimOperationResponse, ServiceConfig};
+use crate::{
+    ErrorKind, Operation, ScimError, ScimOperation, ScimOperationRequest, ScimOperationResponse,
+    ServiceConfig, Target,
+};
 
 /// Runs SCIM operations against a provider. Cheap to clone (one reference count);
 /// share one per server.
@@ -101,19 +105,20 @@ impl ScimOperationHandler {
         &self,
         mut request: ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
-        if request.me {
+        if request.operation.target() == Some(&Target::Me) {
             self.resolve_me(&mut request).await?;
         }
-        match request.operation {
-            Operation::Create | Operation::Replace | Operation::Patch | Operation::Delete => {
-                self.write_operation(&request).await
-            }
-            Operation::Get => self.get(&request).await,
-            Operation::List | Operation::Search => self.list(&request).await,
-            Operation::Bulk => self.bulk(&request).await,
-            Operation::ServiceProviderConfig => Ok(self.service_provider_config(&request)),
-            Operation::ResourceTypes => self.resource_types(&request),
-            Operation::Schemas => self.schemas(&request),
+        match &request.operation {
+            ScimOperation::Create { .. }
+            | ScimOperation::Replace { .. }
+            | ScimOperation::Patch { .. }
+            | ScimOperation::Delete { .. } => self.write_operation(&request).await,
+            ScimOperation::Get { .. } => self.get(&request).await,
+            ScimOperation::List { .. } | ScimOperation::Search { .. } => self.list(&request).await,
+            ScimOperation::Bulk { .. } => self.bulk(&request).await,
+            ScimOperation::ServiceProviderConfig => Ok(self.service_provider_config(&request)),
+            ScimOperation::ResourceTypes { .. } => self.resource_types(&request),
+            ScimOperation::Schemas { .. } => self.schemas(&request),
         }
     }
 
@@ -122,12 +127,12 @@ impl ScimOperationHandler {
         &self,
         request: &ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
-        match request.operation {
+        match request.operation.kind() {
             Operation::Create => self.create(request).await,
             Operation::Replace => self.replace(request).await,
             Operation::Patch => self.patch(request).await,
             Operation::Delete => self.delete(request).await,
-            other => Err(ScimError::bad_request(
+            other => Err(ScimError::invalid(
                 ScimType::InvalidSyntax,
                 format!("{other:?} is not a bulk operation"),
             )),
@@ -136,17 +141,18 @@ impl ScimOperationHandler {
 
     /// `/Me`: the principal's User.
     async fn resolve_me(&self, request: &mut ScimOperationRequest) -> Result<(), ScimError> {
-        let not_offered = || ScimError::new(501, None, "/Me is not offered by this server");
+        let not_offered = || {
+            ScimError::new(
+                ErrorKind::NotImplemented,
+                "/Me is not offered by this server",
+            )
+        };
         let principal = request
             .context
             .principal()
             .ok_or_else(not_offered)?
             .to_owned();
-        if request.operation == Operation::Create {
-            return Err(not_offered());
-        }
-        request.resource_type = Some("User".into());
-        request.id = Some(match self.inner.config.me {
+        let id = match self.inner.config.me {
             MeMapping::Disabled => return Err(not_offered()),
             MeMapping::UserId => principal,
             MeMapping::UserName => {
@@ -169,7 +175,13 @@ impl ScimOperationHandler {
                 })?;
                 user.id().unwrap_or_default().to_owned()
             }
-        });
+        };
+        if let Some(target) = request.operation.target_mut() {
+            *target = Target::Resource {
+                resource_type: "User".into(),
+                id,
+            };
+        }
         Ok(())
     }
 
@@ -189,8 +201,8 @@ impl ScimOperationHandler {
         request: &ScimOperationRequest,
     ) -> Result<&Arc<ResourceDefinition>, ScimError> {
         let name = request
-            .resource_type
-            .as_deref()
+            .operation
+            .resource_type()
             .ok_or_else(|| ScimError::not_found("no resource type given"))?;
         let registry = &self.inner.registry;
         registry
@@ -200,19 +212,18 @@ impl ScimOperationHandler {
     }
 
     pub(crate) fn id<'r>(&self, request: &'r ScimOperationRequest) -> Result<&'r str, ScimError> {
-        request
-            .id
-            .as_deref()
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| ScimError::not_found("no resource id given"))
+        match request.operation.target() {
+            Some(Target::Resource { id, .. }) if !id.is_empty() => Ok(id),
+            _ => Err(ScimError::not_found("no resource id given")),
+        }
     }
 
     pub(crate) fn body<'r>(
         &self,
         request: &'r ScimOperationRequest,
     ) -> Result<&'r Value, ScimError> {
-        request.body.as_ref().ok_or_else(|| {
-            ScimError::bad_request(ScimType::InvalidSyntax, "the request needs a JSON body")
+        request.operation.body().ok_or_else(|| {
+            ScimError::invalid(ScimType::InvalidSyntax, "the request needs a JSON body")
         })
     }
 
@@ -226,11 +237,25 @@ impl ScimOperationHandler {
         )?)
     }
 
+    /// The public base URL of a request: its own when the transport gave one, else the
+    /// configured one.
+    pub(crate) fn base_url<'r>(&'r self, request: &'r ScimOperationRequest) -> &'r str {
+        request
+            .base_url
+            .as_deref()
+            .unwrap_or(self.inner.config.base_url.as_str())
+    }
+
     /// Where a resource lives.
-    pub(crate) fn location(&self, definition: &ResourceDefinition, id: &str) -> String {
+    pub(crate) fn location(
+        &self,
+        request: &ScimOperationRequest,
+        definition: &ResourceDefinition,
+        id: &str,
+    ) -> String {
         format!(
             "{}{}/{id}",
-            self.inner.config.base_url,
+            self.base_url(request),
             definition.resource_type().endpoint
         )
     }
@@ -238,6 +263,7 @@ impl ScimOperationHandler {
     /// A stored resource as a response renders it: `meta.location` set, projected.
     pub(crate) fn render(
         &self,
+        request: &ScimOperationRequest,
         definition: &ResourceDefinition,
         stored: VersionedResource,
         projection: &Projection,
@@ -246,7 +272,7 @@ impl ScimOperationHandler {
         let location = resource
             .get("id")
             .and_then(Value::as_str)
-            .map(|id| self.location(definition, id));
+            .map(|id| self.location(request, definition, id));
         if let (Some(location), Some(meta)) = (
             location,
             resource.get_mut("meta").and_then(Value::as_object_mut),
@@ -259,14 +285,15 @@ impl ScimOperationHandler {
     /// A single-resource response with its version.
     pub(crate) fn resource_response(
         &self,
-        status: u16,
+        request: &ScimOperationRequest,
+        status: StatusCode,
         definition: &ResourceDefinition,
         stored: VersionedResource,
         projection: &Projection,
     ) -> ScimOperationResponse {
         let version = stored.version().clone();
-        ScimOperationResponse::json(status, self.render(definition, stored, projection))
-            .with_version(version)
+        let body = self.render(request, definition, stored, projection);
+        ScimOperationResponse::json(status, body).with_version(version)
     }
 
     /// Evaluates `If-Match` then `If-None-Match` (RFC 9110 section 13.2.2) against the
@@ -303,68 +330,41 @@ impl ScimOperationHandler {
         Ok(false)
     }
 
-    /// After a conditional write lost to another writer: `Ok` to read again and retry,
-    /// or the `412` to answer when the client sent `If-Match` (its version is stale) or
-    /// the retries are used up.
-    pub(crate) fn retry_after(
-        &self,
-        request: &ScimOperationRequest,
-        attempt: usize,
-        conflict: VersionConflict,
-    ) -> Result<(), ScimError> {
-        if request.expected_version.is_some() || attempt >= self.inner.config.patch_retries {
-            Err(conflict.into())
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Rejects group members that do not exist, unless the tenant allows them.
+    /// Rejects group members that do not exist, unless the tenant allows them: one
+    /// provider call for all of them.
     pub(crate) async fn check_members(
         &self,
         request: &ScimOperationRequest,
         definition: &ResourceDefinition,
         members: &[&str],
     ) -> Result<(), ScimError> {
-        if self
+        let allowed = self
             .tenant_config(request)
             .compatibility
-            .allow_unknown_members
-        {
+            .allow_unknown_members;
+        if allowed || members.is_empty() {
             return Ok(());
         }
-        let member_types: Vec<String> = definition
+        let member_types: Vec<&str> = definition
             .top_level_attribute("members")
             .and_then(|m| m.sub_attribute("$ref"))
-            .map(|r| r.reference_types.clone())
-            .unwrap_or_default();
-        for &member in members {
-            let mut found = false;
-            for member_type in &member_types {
-                if self.inner.registry.resource_type(member_type).is_none() {
-                    continue;
-                }
-                match self
-                    .inner
-                    .provider
-                    .get(&request.context, member_type, member)
-                    .await
-                {
-                    Ok(_) => {
-                        found = true;
-                        break;
-                    }
-                    Err(scim_provider::ProviderError::NotFound { .. }) => {}
-                    Err(other) => return Err(other.into()),
-                }
-            }
-            if !found {
-                return Err(ScimError::bad_request(
-                    ScimType::InvalidValue,
-                    format!("member {member:?} does not exist"),
-                ));
-            }
+            .map(|r| r.reference_types.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| self.inner.registry.resource_type(t))
+            .map(|d| d.name())
+            .collect();
+        let missing = self
+            .inner
+            .provider
+            .missing(&request.context, &member_types, members)
+            .await?;
+        match missing.first() {
+            None => Ok(()),
+            Some(member) => Err(ScimError::invalid(
+                ScimType::InvalidValue,
+                format!("member {member:?} does not exist"),
+            )),
         }
-        Ok(())
     }
 }

@@ -15,6 +15,7 @@
 //! See `docs/operations.md` for every operation with its status codes and the
 //! compatibility switches.
 
+mod base_url;
 mod bulk;
 mod config;
 mod crud;
@@ -25,11 +26,13 @@ mod list;
 mod patch;
 mod request;
 mod response;
+mod retry;
 
+pub use base_url::{BaseUrl, InvalidBaseUrl};
 pub use config::{
     AuthenticationScheme, BulkConfig, Compatibility, MeMapping, ServiceConfig, TenantConfig,
 };
-pub use error::ScimError;
+pub use error::{ErrorKind, ScimError};
 pub use handler::ScimOperationHandler;
-pub use request::{Operation, QueryParams, ScimOperationRequest};
+pub use request::{Operation, QueryParams, ScimOperation, ScimOperationRequest, Target};
 pub use response::ScimOperationResponse;

@@ -1,12 +1,16 @@
 //! List and search (RFC 7644 sections 3.4.2 and 3.4.3), with index and cursor
 //! (RFC 9865) pagination, per resource type and across all of them.
 
-use scim_provider::{ListPage, ListQuery};
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use http::StatusCode;
+use scim_provider::{Cursor, ListPage, ListQuery, Paging};
 use scim_schema::{Filter, Projection, ResourceDefinition, ScimType, SortSpec, builtin};
 use serde_json::{Value, json};
 
 use crate::{
-    Operation, ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse,
+    ScimError, ScimOperation, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse,
 };
 
 /// The parameters of a list or search, from the query string or a SearchRequest body.
@@ -25,8 +29,8 @@ impl ScimOperationHandler {
         &self,
         request: &ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
-        let search = match request.operation {
-            Operation::Search => search_from_body(self.body(request)?)?,
+        let search = match &request.operation {
+            ScimOperation::Search { body, .. } => search_from_body(body)?,
             _ => self.search_from_query(request)?,
         };
         let config = self.tenant_config(request);
@@ -37,8 +41,6 @@ impl ScimOperationHandler {
                 .as_deref()
                 .map(|by| SortSpec::parse(by, search.sort_order.as_deref()))
                 .transpose()?,
-            start_index: usize::try_from(search.start_index.unwrap_or(1).max(1))
-                .unwrap_or(usize::MAX),
             // RFC 7644: a negative count means 0; larger than the maximum is capped.
             count: Some(
                 usize::try_from(
@@ -49,9 +51,9 @@ impl ScimOperationHandler {
                 .unwrap_or(usize::MAX)
                 .min(config.max_page_size),
             ),
-            cursor: search.cursor.clone(),
+            paging: paging(search.start_index, search.cursor.as_deref())?,
         };
-        let (page, definitions) = match request.resource_type {
+        let (page, definitions) = match request.operation.resource_type() {
             Some(_) => {
                 let definition = self.definition(request)?;
                 let page = self
@@ -69,7 +71,9 @@ impl ScimOperationHandler {
             .resources
             .into_iter()
             .zip(&definitions)
-            .map(|(stored, definition)| self.render(definition, stored, &search.projection))
+            .map(|(stored, definition)| {
+                self.render(request, definition, stored, &search.projection)
+            })
             .collect();
         let mut body = json!({
             "schemas": [builtin::LIST_RESPONSE],
@@ -84,36 +88,60 @@ impl ScimOperationHandler {
         if let Some(previous) = previous_cursor {
             body["previousCursor"] = json!(previous);
         }
-        Ok(ScimOperationResponse::json(200, body))
+        Ok(ScimOperationResponse::json(StatusCode::OK, body))
     }
 
-    /// A search at the root: every resource type, one after the other.
+    /// A search at the root, across every resource type: in type order then each
+    /// type's order, or merged by `sortBy`. Bounded like a per-type search: without a
+    /// sort, only the counts and the page's own rows are read; with one, each type
+    /// gives at most its first `startIndex - 1 + count` matches, the most the merged
+    /// page can draw from it.
     async fn list_all(
         &self,
         request: &ScimOperationRequest,
         query: &ListQuery,
-    ) -> Result<(ListPage, Vec<std::sync::Arc<ResourceDefinition>>), ScimError> {
-        let window = query.window()?;
-        let everything = ListQuery {
-            start_index: 1,
-            count: None,
-            cursor: None,
-            ..query.clone()
-        };
-        let mut matches = Vec::new();
+    ) -> Result<(ListPage, Vec<Arc<ResourceDefinition>>), ScimError> {
+        let window = query.window();
+        let wanted = window.offset.saturating_add(window.limit);
+        let (mut total, mut matches) = (0usize, Vec::new());
         for definition in self.registry().resource_types() {
+            // Unsorted, a type contributes the part of the window its rows cover.
+            let skip = window.offset.saturating_sub(total);
+            let take = wanted.saturating_sub(total.max(window.offset));
+            let (count, start) = match &query.sort {
+                Some(_) => (wanted, 0),
+                None => (take, skip),
+            };
+            let typed = ListQuery {
+                count: Some(count),
+                paging: Paging::Index(
+                    start
+                        .saturating_add(1)
+                        .try_into()
+                        .unwrap_or(NonZeroUsize::MAX),
+                ),
+                ..query.clone()
+            };
             let page = self
                 .provider()
-                .list(&request.context, definition.name(), &everything)
+                .list(&request.context, definition.name(), &typed)
                 .await?;
+            total += page.total_results;
             matches.extend(page.resources.into_iter().map(|r| (r, definition.clone())));
         }
-        let total = matches.len();
-        let (resources, definitions) = matches
-            .into_iter()
-            .skip(window.offset)
-            .take(window.limit)
-            .unzip();
+        let resources = match &query.sort {
+            Some(sort) => {
+                // Stable: ties keep type order, then each type's order.
+                matches.sort_by(|(a, da), (b, _)| sort.compare(da, a.resource(), b.resource()));
+                matches
+                    .into_iter()
+                    .skip(window.offset)
+                    .take(window.limit)
+                    .collect()
+            }
+            None => matches,
+        };
+        let (resources, definitions) = resources.into_iter().unzip();
         Ok((ListPage::new(resources, total, window), definitions))
     }
 
@@ -139,9 +167,22 @@ impl ScimOperationHandler {
     }
 }
 
+/// Index or cursor paging: a `cursor` (empty for the first page) wins over
+/// `startIndex`, whose values below 1 mean 1.
+fn paging(start_index: Option<i64>, cursor: Option<&str>) -> Result<Paging, ScimError> {
+    Ok(match cursor {
+        Some("") => Paging::Cursor(None),
+        Some(text) => Paging::Cursor(Some(Cursor::parse(text)?)),
+        None => {
+            let start = usize::try_from(start_index.unwrap_or(1)).unwrap_or(0);
+            Paging::Index(NonZeroUsize::new(start).unwrap_or(NonZeroUsize::MIN))
+        }
+    })
+}
+
 fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
     value.trim().parse().map_err(|_| {
-        ScimError::bad_request(
+        ScimError::invalid(
             ScimType::InvalidValue,
             format!("{name} must be an integer, not {value:?}"),
         )
@@ -151,7 +192,7 @@ fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
 /// Reads a SearchRequest body (RFC 7644 section 3.4.3).
 fn search_from_body(body: &Value) -> Result<Search, ScimError> {
     let object = body.as_object().ok_or_else(|| {
-        ScimError::bad_request(
+        ScimError::invalid(
             ScimType::InvalidSyntax,
             "a SearchRequest must be a JSON object",
         )
@@ -166,7 +207,7 @@ fn search_from_body(body: &Value) -> Result<Search, ScimError> {
         match get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ScimError::bad_request(
+            Some(_) => Err(ScimError::invalid(
                 ScimType::InvalidValue,
                 format!("{name} must be a string"),
             )),
@@ -176,10 +217,10 @@ fn search_from_body(body: &Value) -> Result<Search, ScimError> {
         match get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
-                ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer"))
+                ScimError::invalid(ScimType::InvalidValue, format!("{name} must be an integer"))
             }),
             Some(Value::String(s)) => integer(name, s).map(Some),
-            Some(_) => Err(ScimError::bad_request(
+            Some(_) => Err(ScimError::invalid(
                 ScimType::InvalidValue,
                 format!("{name} must be an integer"),
             )),
@@ -195,12 +236,9 @@ fn search_from_body(body: &Value) -> Result<Search, ScimError> {
                 .collect::<Option<Vec<_>>>()
                 .map(|names| Some(names.join(",")))
                 .ok_or_else(|| {
-                    ScimError::bad_request(
-                        ScimType::InvalidValue,
-                        format!("{name} must list strings"),
-                    )
+                    ScimError::invalid(ScimType::InvalidValue, format!("{name} must list strings"))
                 }),
-            Some(_) => Err(ScimError::bad_request(
+            Some(_) => Err(ScimError::invalid(
                 ScimType::InvalidValue,
                 format!("{name} must list strings"),
             )),

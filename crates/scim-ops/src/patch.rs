@@ -6,11 +6,10 @@
 //! version read; a lost race is retried (bounded) when the client sent no `If-Match`,
 //! and is a `412` at once when it did.
 
-use scim_provider::{
-    Member, MembershipDelta, try_conditional_update, try_conditional_update_members,
-};
+use http::StatusCode;
+use scim_provider::{Member, MembershipDelta};
 use scim_schema::{CompValue, CompareOp, Filter, PatchOp, PatchRequest, ResourceDefinition};
-use scim_version::{ConditionalResult, Precondition, ScimVersion};
+use scim_version::{Precondition, ScimVersion};
 use serde_json::Value;
 
 use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse};
@@ -33,46 +32,25 @@ impl ScimOperationHandler {
             return self.patch_members(request, definition, id, &delta).await;
         }
         let options = self.validation_options(request);
-        let ctx = &request.context;
-        for attempt in 0..=self.config().patch_retries {
-            let current = self.provider().get(ctx, definition.name(), id).await?;
-            self.preconditions(request, current.version(), false)?;
-            let outcome = patch.apply(definition, current.resource(), &options)?;
-            if !outcome.changed {
-                return self.patch_response(request, definition, current);
-            }
-            let added: Vec<&str> = outcome.members_added.iter().map(String::as_str).collect();
-            self.check_members(request, definition, &added).await?;
-            let write = try_conditional_update(
-                &**self.provider(),
-                ctx,
-                definition.name(),
-                id,
-                outcome.resource,
-                Some(current.version()),
-            )
+        let (ctx, name) = (&request.context, definition.name());
+        let stored = self
+            .retrying(request, || async {
+                let current = self.provider().get(ctx, name, id).await?;
+                self.preconditions(request, current.version(), false)?;
+                let outcome = patch.apply(definition, current.resource(), &options)?;
+                if !outcome.changed {
+                    return Ok(current);
+                }
+                let added: Vec<&str> = outcome.members_added.iter().map(String::as_str).collect();
+                self.check_members(request, definition, &added).await?;
+                let expected = Some(current.version());
+                let written = self
+                    .provider()
+                    .replace(ctx, name, id, outcome.resource, expected);
+                Ok(written.await?)
+            })
             .await?;
-            match write {
-                ConditionalResult::Success(stored) => {
-                    return self.patch_response(request, definition, stored);
-                }
-                ConditionalResult::NotFound => {
-                    return Err(ScimError::not_found(format!(
-                        "{} {id} not found",
-                        definition.name()
-                    )));
-                }
-                ConditionalResult::VersionMismatch(conflict) => {
-                    self.retry_after(request, attempt, conflict)?;
-                }
-            }
-        }
-        // Not reached: the last attempt answers through `retry_after`.
-        Err(ScimError::new(
-            409,
-            None,
-            "the resource kept changing; try again",
-        ))
+        self.patch_response(request, definition, stored)
     }
 
     /// A membership-only PATCH, as one delta.
@@ -85,45 +63,26 @@ impl ScimOperationHandler {
     ) -> Result<ScimOperationResponse, ScimError> {
         let added: Vec<&str> = delta.add.iter().map(|m| m.value.as_str()).collect();
         self.check_members(request, definition, &added).await?;
+        let (ctx, name) = (&request.context, definition.name());
         let expected: Option<ScimVersion> = match &request.expected_version {
             Some(Precondition::Tags(tags)) if tags.len() == 1 => Some(tags[0].clone()),
             Some(Precondition::Tags(_)) => {
                 // Several tags: check against the current version, then write on it.
-                let current = self
-                    .provider()
-                    .get(&request.context, definition.name(), id)
-                    .await?;
+                let current = self.provider().get(ctx, name, id).await?;
                 self.preconditions(request, current.version(), false)?;
                 Some(current.version().clone())
             }
             Some(Precondition::Any) | None => None,
         };
-        let result = try_conditional_update_members(
-            &**self.provider(),
-            &request.context,
-            definition.name(),
-            id,
-            delta,
-            expected.as_ref(),
-        )
-        .await?;
-        match result {
-            ConditionalResult::Success(version) => {
-                if self.config().patch_no_content {
-                    return Ok(ScimOperationResponse::empty(204).with_version(version));
-                }
-                let stored = self
-                    .provider()
-                    .get(&request.context, definition.name(), id)
-                    .await?;
-                self.patch_response(request, definition, stored)
-            }
-            ConditionalResult::NotFound => Err(ScimError::not_found(format!(
-                "{} {id} not found",
-                definition.name()
-            ))),
-            ConditionalResult::VersionMismatch(conflict) => Err(conflict.into()),
+        let version = self
+            .provider()
+            .update_members(ctx, name, id, delta, expected.as_ref())
+            .await?;
+        if self.config().patch_no_content {
+            return Ok(ScimOperationResponse::empty(StatusCode::NO_CONTENT).with_version(version));
         }
+        let stored = self.provider().get(ctx, name, id).await?;
+        self.patch_response(request, definition, stored)
     }
 
     fn patch_response(
@@ -133,10 +92,11 @@ impl ScimOperationHandler {
         stored: scim_provider::VersionedResource,
     ) -> Result<ScimOperationResponse, ScimError> {
         if self.config().patch_no_content {
-            return Ok(ScimOperationResponse::empty(204).with_version(stored.version().clone()));
+            let version = stored.version().clone();
+            return Ok(ScimOperationResponse::empty(StatusCode::NO_CONTENT).with_version(version));
         }
         let projection = self.projection(request)?;
-        Ok(self.resource_response(200, definition, stored, &projection))
+        Ok(self.resource_response(request, StatusCode::OK, definition, stored, &projection))
     }
 }
 

@@ -81,6 +81,155 @@ impl QueryParams {
     }
 }
 
+/// What a single-resource operation acts on: a resource by type and id, or the
+/// authenticated principal's own User (`/Me`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `/{type}/{id}`.
+    Resource {
+        /// The resource type's name or endpoint (`User`, `Users`).
+        resource_type: String,
+        /// The resource id.
+        id: String,
+    },
+    /// `/Me`: resolved from the principal as [`ServiceConfig::me`](crate::ServiceConfig)
+    /// says.
+    Me,
+}
+
+/// What to do, and to what: one variant per operation of RFC 7644 section 3, each with
+/// exactly what it needs, so a Get without an id or a Create without a body cannot be
+/// built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScimOperation {
+    /// `POST /{type}`.
+    Create {
+        /// The resource type's name or endpoint.
+        resource_type: String,
+        /// The new resource.
+        body: Value,
+    },
+    /// `GET /{type}/{id}`, `GET /Me`.
+    Get {
+        /// What to read.
+        target: Target,
+    },
+    /// `PUT /{type}/{id}`, `PUT /Me`.
+    Replace {
+        /// What to replace.
+        target: Target,
+        /// The replacement.
+        body: Value,
+    },
+    /// `PATCH /{type}/{id}`, `PATCH /Me`.
+    Patch {
+        /// What to modify.
+        target: Target,
+        /// The PatchOp message.
+        body: Value,
+    },
+    /// `DELETE /{type}/{id}`, `DELETE /Me`.
+    Delete {
+        /// What to delete.
+        target: Target,
+    },
+    /// `GET /{type}`, or `GET /` across types when `resource_type` is `None`.
+    List {
+        /// The resource type's name or endpoint.
+        resource_type: Option<String>,
+    },
+    /// `POST /{type}/.search`, or `POST /.search` across types.
+    Search {
+        /// The resource type's name or endpoint.
+        resource_type: Option<String>,
+        /// The SearchRequest message.
+        body: Value,
+    },
+    /// `POST /Bulk`.
+    Bulk {
+        /// The BulkRequest message.
+        body: Value,
+    },
+    /// `GET /ServiceProviderConfig`.
+    ServiceProviderConfig,
+    /// `GET /ResourceTypes[/{id}]`.
+    ResourceTypes {
+        /// One resource type, or all of them.
+        id: Option<String>,
+    },
+    /// `GET /Schemas[/{id}]`.
+    Schemas {
+        /// One schema, or all of them.
+        id: Option<String>,
+    },
+}
+
+impl ScimOperation {
+    /// Which operation this is.
+    pub fn kind(&self) -> Operation {
+        match self {
+            Self::Create { .. } => Operation::Create,
+            Self::Get { .. } => Operation::Get,
+            Self::Replace { .. } => Operation::Replace,
+            Self::Patch { .. } => Operation::Patch,
+            Self::Delete { .. } => Operation::Delete,
+            Self::List { .. } => Operation::List,
+            Self::Search { .. } => Operation::Search,
+            Self::Bulk { .. } => Operation::Bulk,
+            Self::ServiceProviderConfig => Operation::ServiceProviderConfig,
+            Self::ResourceTypes { .. } => Operation::ResourceTypes,
+            Self::Schemas { .. } => Operation::Schemas,
+        }
+    }
+
+    /// The target of a single-resource operation.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Self::Get { target }
+            | Self::Replace { target, .. }
+            | Self::Patch { target, .. }
+            | Self::Delete { target } => Some(target),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn target_mut(&mut self) -> Option<&mut Target> {
+        match self {
+            Self::Get { target }
+            | Self::Replace { target, .. }
+            | Self::Patch { target, .. }
+            | Self::Delete { target } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The resource type named, by name or endpoint (`User` for `/Me`).
+    pub fn resource_type(&self) -> Option<&str> {
+        match self {
+            Self::Create { resource_type, .. } => Some(resource_type),
+            Self::List { resource_type } | Self::Search { resource_type, .. } => {
+                resource_type.as_deref()
+            }
+            _ => match self.target()? {
+                Target::Resource { resource_type, .. } => Some(resource_type),
+                Target::Me => Some("User"),
+            },
+        }
+    }
+
+    /// The JSON body, for the operations that carry one.
+    pub fn body(&self) -> Option<&Value> {
+        match self {
+            Self::Create { body, .. }
+            | Self::Replace { body, .. }
+            | Self::Patch { body, .. }
+            | Self::Search { body, .. }
+            | Self::Bulk { body } => Some(body),
+            _ => None,
+        }
+    }
+}
+
 /// One SCIM operation: what to do, on what, with which preconditions, for whom.
 ///
 /// Build one with the constructors and `with_*` methods; no HTTP is needed, so tests
@@ -93,19 +242,13 @@ impl QueryParams {
 ///
 /// let request = ScimOperationRequest::create("User", json!({"userName": "bjensen"}))
 ///     .with_context(RequestContext::new("acme"));
-/// assert_eq!(request.operation, Operation::Create);
+/// assert_eq!(request.operation.kind(), Operation::Create);
 /// assert_eq!(request.context.tenant(), "acme");
 /// ```
 #[derive(Debug, Clone)]
 pub struct ScimOperationRequest {
-    /// The operation.
-    pub operation: Operation,
-    /// The resource type's name or endpoint (`User`, `/Users`); `None` at the root.
-    pub resource_type: Option<String>,
-    /// The resource id, for single-resource operations and discovery by id.
-    pub id: Option<String>,
-    /// The JSON body.
-    pub body: Option<Value>,
+    /// The operation, with its target and body.
+    pub operation: ScimOperation,
     /// The size of the body as received, in bytes, for Bulk's `maxPayloadSize`.
     pub body_size: Option<usize>,
     /// Query parameters.
@@ -114,93 +257,96 @@ pub struct ScimOperationRequest {
     pub expected_version: Option<Precondition>,
     /// `If-None-Match`.
     pub if_none_match: Option<Precondition>,
-    /// Whether the request came through `/Me`: `id` is then resolved from the principal.
-    pub me: bool,
     /// Whether the caller takes a serialized body
     /// ([`ScimOperationResponse::serialized_body`](crate::ScimOperationResponse)): a
     /// transport that sends bytes sets it, so reads can skip parsing and re-serializing.
     pub serialized_ok: bool,
+    /// The public base URL this request was made under, when the transport knows it
+    /// better than [`ServiceConfig::base_url`](crate::ServiceConfig) (a tenant segment
+    /// in the path, a trusted `Forwarded` header): locations are built on it.
+    pub base_url: Option<String>,
     /// Tenant, request id and principal.
     pub context: RequestContext,
 }
 
 impl ScimOperationRequest {
     /// A request for `operation` with nothing else set.
-    pub fn new(operation: Operation) -> Self {
+    pub fn new(operation: ScimOperation) -> Self {
         Self {
             operation,
-            resource_type: None,
-            id: None,
-            body: None,
             body_size: None,
             query: QueryParams::default(),
             expected_version: None,
             if_none_match: None,
-            me: false,
             serialized_ok: false,
+            base_url: None,
             context: RequestContext::default(),
         }
     }
 
-    fn on(
-        operation: Operation,
-        resource_type: &str,
-        id: Option<&str>,
-        body: Option<Value>,
-    ) -> Self {
-        Self {
-            resource_type: Some(resource_type.to_owned()),
-            id: id.map(str::to_owned),
-            body,
-            ..Self::new(operation)
+    fn resource(resource_type: &str, id: &str) -> Target {
+        Target::Resource {
+            resource_type: resource_type.to_owned(),
+            id: id.to_owned(),
         }
     }
 
     /// `POST /{type}`.
     pub fn create(resource_type: &str, body: Value) -> Self {
-        Self::on(Operation::Create, resource_type, None, Some(body))
+        Self::new(ScimOperation::Create {
+            resource_type: resource_type.to_owned(),
+            body,
+        })
     }
 
     /// `GET /{type}/{id}`.
     pub fn get(resource_type: &str, id: &str) -> Self {
-        Self::on(Operation::Get, resource_type, Some(id), None)
+        Self::new(ScimOperation::Get {
+            target: Self::resource(resource_type, id),
+        })
     }
 
     /// `PUT /{type}/{id}`.
     pub fn replace(resource_type: &str, id: &str, body: Value) -> Self {
-        Self::on(Operation::Replace, resource_type, Some(id), Some(body))
+        Self::new(ScimOperation::Replace {
+            target: Self::resource(resource_type, id),
+            body,
+        })
     }
 
     /// `PATCH /{type}/{id}`.
     pub fn patch(resource_type: &str, id: &str, body: Value) -> Self {
-        Self::on(Operation::Patch, resource_type, Some(id), Some(body))
+        Self::new(ScimOperation::Patch {
+            target: Self::resource(resource_type, id),
+            body,
+        })
     }
 
     /// `DELETE /{type}/{id}`.
     pub fn delete(resource_type: &str, id: &str) -> Self {
-        Self::on(Operation::Delete, resource_type, Some(id), None)
+        Self::new(ScimOperation::Delete {
+            target: Self::resource(resource_type, id),
+        })
     }
 
     /// `GET /{type}`.
     pub fn list(resource_type: &str) -> Self {
-        Self::on(Operation::List, resource_type, None, None)
+        Self::new(ScimOperation::List {
+            resource_type: Some(resource_type.to_owned()),
+        })
     }
 
     /// `POST /{type}/.search`, or across types when `resource_type` is `None`.
     pub fn search(resource_type: Option<&str>, body: Value) -> Self {
-        Self {
+        Self::new(ScimOperation::Search {
             resource_type: resource_type.map(str::to_owned),
-            body: Some(body),
-            ..Self::new(Operation::Search)
-        }
+            body,
+        })
     }
 
     /// `POST /Bulk`.
     pub fn bulk(body: Value) -> Self {
-        Self {
-            body: Some(body),
-            ..Self::new(Operation::Bulk)
-        }
+        Self::new(ScimOperation::Bulk { body })
     }
 
     /// Sets the query parameters.
@@ -229,12 +375,6 @@ impl ScimOperationRequest {
     /// Sets `If-None-Match`.
     pub fn with_if_none_match(mut self, precondition: Precondition) -> Self {
         self.if_none_match = Some(precondition);
-        self
-    }
-
-    /// Marks the request as made through `/Me`.
-    pub fn through_me(mut self) -> Self {
-        self.me = true;
         self
     }
 }

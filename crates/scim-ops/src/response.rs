@@ -1,5 +1,6 @@
 //! [`ScimOperationResponse`]: the outcome of one operation.
 
+use http::StatusCode;
 use scim_version::{ScimVersion, VersionConflict};
 use serde_json::Value;
 
@@ -11,7 +12,7 @@ use crate::ScimError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScimOperationResponse {
     /// The HTTP status.
-    pub status: u16,
+    pub status: StatusCode,
     /// The body.
     pub body: Option<Value>,
     /// The body already serialized, instead of `body`: set only when the request
@@ -28,7 +29,7 @@ pub struct ScimOperationResponse {
 
 impl ScimOperationResponse {
     /// A response with a body.
-    pub fn json(status: u16, body: Value) -> Self {
+    pub fn json(status: StatusCode, body: Value) -> Self {
         Self {
             status,
             body: Some(body),
@@ -40,7 +41,7 @@ impl ScimOperationResponse {
     }
 
     /// A response without a body (`204`, `304`).
-    pub fn empty(status: u16) -> Self {
+    pub fn empty(status: StatusCode) -> Self {
         Self {
             status,
             body: None,
@@ -59,14 +60,14 @@ impl ScimOperationResponse {
 
     /// Whether the status is a success (2xx) or `304`.
     pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status) || self.status == 304
+        self.status.is_success() || self.status == StatusCode::NOT_MODIFIED
     }
 }
 
 impl From<ScimError> for ScimOperationResponse {
     fn from(err: ScimError) -> Self {
         Self {
-            status: err.status,
+            status: err.status(),
             body: Some(err.to_json()),
             serialized_body: None,
             current_version: err.conflict.as_ref().map(|c| c.current().clone()),

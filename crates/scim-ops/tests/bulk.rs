@@ -34,7 +34,7 @@ async fn forward_references_resolve_in_data_and_paths() {
         {"method": "PATCH", "path": "/Users/bulkId:qwerty",
          "data": {"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "title", "value": "Guide"}]}}
     ]))).await;
-    assert_eq!(response.status, 200);
+    assert_eq!(response.status.as_u16(), 200);
     let body = response.body.unwrap();
     assert_eq!(
         body["schemas"],
@@ -141,7 +141,7 @@ async fn limits_and_malformed_requests() {
         .collect();
     let too_many = run(&handler, bulk(json!(three))).await;
     assert_eq!(
-        (too_many.status, scim_type(&too_many)),
+        (too_many.status.as_u16(), scim_type(&too_many)),
         (413, Some("tooMany"))
     );
     let big = json!([{"method": "POST", "path": "/Users", "bulkId": "x", "data": {"schemas": [USER], "userName": "x".repeat(700)}}]);
@@ -162,7 +162,7 @@ async fn limits_and_malformed_requests() {
     ] {
         let response = run(&handler, ScimOperationRequest::bulk(body.clone())).await;
         assert_eq!(
-            (response.status, scim_type(&response)),
+            (response.status.as_u16(), scim_type(&response)),
             (400, Some("invalidSyntax")),
             "{body}"
         );
@@ -186,7 +186,11 @@ async fn per_operation_versions_and_tenants() {
     ]))).await;
     let body = response.body.unwrap();
     assert_eq!(statuses(&body), ["412", "200", "400"]);
-    assert_eq!(body["Operations"][2]["response"]["scimType"], "invalidVers");
+    assert_eq!(
+        body["Operations"][2]["response"]["scimType"],
+        "invalidValue",
+        "a malformed precondition is invalidValue, not invalidVers (protocol version)"
+    );
 
     let other = handler
         .handle(

@@ -142,7 +142,7 @@ async fn concurrent_membership_patches_with_one_if_match_have_one_winner() {
     }
     let mut ok = 0;
     while let Some(status) = tasks.join_next().await {
-        match status.unwrap() {
+        match status.unwrap().as_u16() {
             200 => ok += 1,
             412 => {}
             other => panic!("unexpected {other}"),

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use common::*;
 use scim_ops::{
-    Compatibility, MeMapping, QueryParams, ScimOperationHandler, ScimOperationRequest,
-    ServiceConfig, TenantConfig,
+    Compatibility, MeMapping, QueryParams, ScimOperation, ScimOperationHandler,
+    ScimOperationRequest, ServiceConfig, Target, TenantConfig,
 };
-use scim_provider::{InMemoryProvider, RequestContext};
+use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
 use scim_schema::SchemaRegistry;
 use scim_version::{Precondition, ScimVersion};
 use serde_json::json;
@@ -25,7 +25,7 @@ async fn create_sets_id_meta_location_and_version() {
         "schemas": [USER], "userName": "bjensen", "id": "client-chosen", "externalId": "bjensen",
         "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara"}
     }))).await;
-    assert_eq!(response.status, 201);
+    assert_eq!(response.status.as_u16(), 201);
     let body = response.body.unwrap();
     let id = body["id"].as_str().unwrap();
     assert_ne!(id, "client-chosen", "id is server-assigned");
@@ -52,7 +52,7 @@ async fn create_conflicts_and_bad_bodies() {
     )
     .await;
     assert_eq!(
-        (duplicate.status, scim_type(&duplicate)),
+        (duplicate.status.as_u16(), scim_type(&duplicate)),
         (409, Some("uniqueness"))
     );
     let body = duplicate.body.unwrap();
@@ -79,13 +79,13 @@ async fn create_conflicts_and_bad_bodies() {
     for (body, status, kind) in cases {
         let response = run(&handler, ScimOperationRequest::create("User", body.clone())).await;
         assert_eq!(
-            (response.status, scim_type(&response)),
+            (response.status.as_u16(), scim_type(&response)),
             (status, Some(kind)),
             "{body}"
         );
     }
     let unknown = run(&handler, ScimOperationRequest::create("Widgets", user("x"))).await;
-    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.status.as_u16(), 404);
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn get_with_preconditions() {
     let handler = handler();
     let id = create(&handler, "User", user("g")).await;
     let got = run(&handler, ScimOperationRequest::get("User", &id)).await;
-    assert_eq!(got.status, 200);
+    assert_eq!(got.status.as_u16(), 200);
     let version = got.current_version.unwrap();
 
     let cached = run(
@@ -129,7 +129,7 @@ async fn get_with_preconditions() {
             .with_if_none_match(Precondition::Tags(vec![version.clone()])),
     )
     .await;
-    assert_eq!((cached.status, cached.body.is_none()), (304, true));
+    assert_eq!((cached.status.as_u16(), cached.body.is_none()), (304, true));
     assert_eq!(cached.current_version.as_ref(), Some(&version));
 
     let stale = ScimVersion::from_hash("stale").unwrap();
@@ -139,13 +139,13 @@ async fn get_with_preconditions() {
             .with_if_none_match(Precondition::Tags(vec![stale.clone()])),
     )
     .await;
-    assert_eq!(fresh.status, 200);
+    assert_eq!(fresh.status.as_u16(), 200);
     let mismatch = run(
         &handler,
         ScimOperationRequest::get("User", &id).if_match(&stale),
     )
     .await;
-    assert_eq!(mismatch.status, 412);
+    assert_eq!(mismatch.status.as_u16(), 412);
     assert_eq!(mismatch.current_version.as_ref(), Some(&version));
 
     let missing = run(
@@ -153,7 +153,11 @@ async fn get_with_preconditions() {
         ScimOperationRequest::get("User", "nope").if_match(&stale),
     )
     .await;
-    assert_eq!(missing.status, 404, "preconditions never hide a 404");
+    assert_eq!(
+        missing.status.as_u16(),
+        404,
+        "preconditions never hide a 404"
+    );
 }
 
 #[tokio::test]
@@ -173,7 +177,7 @@ async fn replace_semantics() {
     let replaced = run(&handler, ScimOperationRequest::replace("User", &id, json!({
         "schemas": [USER], "id": id, "userName": "r2", "meta": {"created": "1999-01-01T00:00:00Z"}, "groups": [{"value": "g"}]
     })).if_match(&v1)).await;
-    assert_eq!(replaced.status, 200, "{:?}", replaced.body);
+    assert_eq!(replaced.status.as_u16(), 200, "{:?}", replaced.body);
     let body = replaced.body.unwrap();
     assert_eq!(body["userName"], "r2");
     assert_ne!(
@@ -189,7 +193,7 @@ async fn replace_semantics() {
         ScimOperationRequest::replace("User", &id, user("r3")).if_match(&v1),
     )
     .await;
-    assert_eq!(stale.status, 412);
+    assert_eq!(stale.status.as_u16(), 412);
     assert_eq!(
         stale.version_conflict.as_ref().map(|c| c.current().clone()),
         Some(v2.clone())
@@ -205,7 +209,7 @@ async fn replace_semantics() {
     )
     .await;
     assert_eq!(
-        (mismatch.status, scim_type(&mismatch)),
+        (mismatch.status.as_u16(), scim_type(&mismatch)),
         (400, Some("invalidValue"))
     );
 
@@ -225,7 +229,7 @@ async fn replace_semantics() {
         ScimOperationRequest::replace("User", "nope", user("x")),
     )
     .await;
-    assert_eq!(missing.status, 404);
+    assert_eq!(missing.status.as_u16(), 404);
 }
 
 #[tokio::test]
@@ -246,7 +250,7 @@ async fn patch_semantics() {
         .with_query(query(&[("excludedAttributes", "members")])),
     )
     .await;
-    assert_eq!(renamed.status, 200);
+    assert_eq!(renamed.status.as_u16(), 200);
     let body = renamed.body.unwrap();
     assert_eq!(body["displayName"], "Renamed");
     assert!(
@@ -287,7 +291,7 @@ async fn patch_semantics() {
         )
         .await;
         assert_eq!(
-            (response.status, scim_type(&response)),
+            (response.status.as_u16(), scim_type(&response)),
             (status, Some(kind)),
             "{ops}"
         );
@@ -303,7 +307,7 @@ async fn patch_semantics() {
         .if_match(&stale),
     )
     .await;
-    assert_eq!(refused.status, 412);
+    assert_eq!(refused.status.as_u16(), 412);
     let refused_delta = run(
         &handler,
         ScimOperationRequest::patch(
@@ -327,7 +331,7 @@ async fn patch_semantics() {
         ),
     )
     .await;
-    assert_eq!(missing.status, 404);
+    assert_eq!(missing.status.as_u16(), 404);
 }
 
 #[tokio::test]
@@ -346,7 +350,10 @@ async fn patch_may_answer_no_content() {
         ),
     )
     .await;
-    assert_eq!((response.status, response.body.is_none()), (204, true));
+    assert_eq!(
+        (response.status.as_u16(), response.body.is_none()),
+        (204, true)
+    );
     assert!(response.current_version.is_some());
 }
 
@@ -480,7 +487,7 @@ async fn listing_filters_pages_and_errors() {
     ] {
         let response = run(&handler, list(&pairs)).await;
         assert_eq!(
-            (response.status, scim_type(&response)),
+            (response.status.as_u16(), scim_type(&response)),
             (400, Some(kind)),
             "{pairs:?}"
         );
@@ -505,7 +512,7 @@ async fn page_size_is_capped_per_tenant() {
                     .with_context(small.clone()),
             )
             .await;
-        assert_eq!(response.status, 201);
+        assert_eq!(response.status.as_u16(), 201);
     }
     let page = handler
         .handle(
@@ -553,14 +560,17 @@ async fn search_per_type_and_at_the_root() {
         ScimOperationRequest::search(Some("Users"), json!({"count": "many"})),
     )
     .await;
-    assert_eq!((bad.status, scim_type(&bad)), (400, Some("invalidValue")));
+    assert_eq!(
+        (bad.status.as_u16(), scim_type(&bad)),
+        (400, Some("invalidValue"))
+    );
 }
 
-/// A provider without atomic conditional writes, to check capability detection.
+/// A store without atomic conditional writes, behind the explicit wrapper.
 struct Plain(InMemoryProvider);
 
 #[async_trait::async_trait]
-impl scim_provider::ResourceProvider for Plain {
+impl scim_provider::NonAtomicStore for Plain {
     async fn create(
         &self,
         c: &RequestContext,
@@ -584,7 +594,7 @@ impl scim_provider::ResourceProvider for Plain {
         id: &str,
         r: serde_json::Value,
     ) -> Result<scim_provider::VersionedResource, scim_provider::ProviderError> {
-        self.0.replace(c, t, id, r).await
+        self.0.replace(c, t, id, r, None).await
     }
     async fn delete(
         &self,
@@ -592,7 +602,7 @@ impl scim_provider::ResourceProvider for Plain {
         t: &str,
         id: &str,
     ) -> Result<(), scim_provider::ProviderError> {
-        self.0.delete(c, t, id).await
+        self.0.delete(c, t, id, None).await
     }
     async fn list(
         &self,
@@ -609,8 +619,32 @@ impl scim_provider::ResourceProvider for Plain {
         id: &str,
         d: &scim_provider::MembershipDelta,
     ) -> Result<ScimVersion, scim_provider::ProviderError> {
-        self.0.update_members(c, t, id, d).await
+        self.0.update_members(c, t, id, d, None).await
     }
+}
+
+#[tokio::test]
+async fn a_non_atomic_store_still_refuses_a_stale_if_match() {
+    let plain = ScimOperationHandler::new(
+        Arc::new(scim_provider::NonAtomicProvider::new(Plain(
+            InMemoryProvider::new(),
+        ))),
+        Arc::new(SchemaRegistry::default()),
+        ServiceConfig::default(),
+    );
+    let id = &create(&plain, "User", user("plain")).await;
+    let version = run(&plain, ScimOperationRequest::get("User", id))
+        .await
+        .current_version
+        .unwrap();
+    let rename = |name: &str| {
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+               "Operations": [{"op": "replace", "path": "userName", "value": name}]})
+    };
+    let first = ScimOperationRequest::patch("User", id, rename("plain-2")).if_match(&version);
+    assert_eq!(run(&plain, first).await.status, 200);
+    let stale = ScimOperationRequest::patch("User", id, rename("plain-3")).if_match(&version);
+    assert_eq!(run(&plain, stale).await.status, 412);
 }
 
 #[tokio::test]
@@ -618,7 +652,7 @@ async fn discovery_reflects_real_capabilities() {
     let handler = handler();
     let spc = run(
         &handler,
-        ScimOperationRequest::new(scim_ops::Operation::ServiceProviderConfig),
+        ScimOperationRequest::new(ScimOperation::ServiceProviderConfig),
     )
     .await
     .body
@@ -627,50 +661,38 @@ async fn discovery_reflects_real_capabilities() {
     assert_eq!(spc["patch"]["supported"], true);
     assert_eq!(spc["bulk"]["maxOperations"], 1000);
     assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
-    let plain = ScimOperationHandler::new(
-        Arc::new(Plain(InMemoryProvider::new())),
-        Arc::new(SchemaRegistry::default()),
-        ServiceConfig::default(),
-    );
-    let spc = run(
-        &plain,
-        ScimOperationRequest::new(scim_ops::Operation::ServiceProviderConfig),
-    )
-    .await
-    .body
-    .unwrap();
-    assert_eq!(
-        spc["etag"]["supported"], false,
-        "etag.supported only with atomic conditional writes"
-    );
 
     let types = run(
         &handler,
-        ScimOperationRequest::new(scim_ops::Operation::ResourceTypes),
+        ScimOperationRequest::new(ScimOperation::ResourceTypes { id: None }),
     )
     .await
     .body
     .unwrap();
     assert_eq!(types["totalResults"], 2);
-    let mut by_id = ScimOperationRequest::new(scim_ops::Operation::ResourceTypes);
-    by_id.id = Some("Group".into());
+    let by_id = |id: &str| {
+        ScimOperationRequest::new(ScimOperation::ResourceTypes {
+            id: Some(id.into()),
+        })
+    };
     assert_eq!(
-        run(&handler, by_id.clone()).await.body.unwrap()["endpoint"],
+        run(&handler, by_id("Group")).await.body.unwrap()["endpoint"],
         "/Groups"
     );
-    by_id.id = Some("Nope".into());
+    let by_id = by_id("Nope");
     assert_eq!(run(&handler, by_id).await.status, 404);
 
     let schemas = run(
         &handler,
-        ScimOperationRequest::new(scim_ops::Operation::Schemas),
+        ScimOperationRequest::new(ScimOperation::Schemas { id: None }),
     )
     .await
     .body
     .unwrap();
     assert_eq!(schemas["totalResults"], 6);
-    let mut schema = ScimOperationRequest::new(scim_ops::Operation::Schemas);
-    schema.id = Some(USER.into());
+    let schema = ScimOperationRequest::new(ScimOperation::Schemas {
+        id: Some(USER.into()),
+    });
     assert_eq!(run(&handler, schema).await.body.unwrap()["name"], "User");
 }
 
@@ -679,12 +701,11 @@ async fn me_maps_to_the_principal_when_configured() {
     let off = handler();
     let response = off
         .handle(
-            ScimOperationRequest::get("User", "")
-                .through_me()
+            ScimOperationRequest::new(ScimOperation::Get { target: Target::Me })
                 .with_context(RequestContext::new("t").with_principal("bjensen")),
         )
         .await;
-    assert_eq!(response.status, 501);
+    assert_eq!(response.status.as_u16(), 501);
 
     let handler = handler_with(ServiceConfig {
         me: MeMapping::UserName,
@@ -694,24 +715,22 @@ async fn me_maps_to_the_principal_when_configured() {
     let created = handler
         .handle(ScimOperationRequest::create("User", user("bjensen")).with_context(ctx.clone()))
         .await;
-    assert_eq!(created.status, 201);
+    assert_eq!(created.status.as_u16(), 201);
     let me = handler
         .handle(
-            ScimOperationRequest::get("User", "")
-                .through_me()
+            ScimOperationRequest::new(ScimOperation::Get { target: Target::Me })
                 .with_context(ctx.clone()),
         )
         .await;
-    assert_eq!(me.status, 200);
+    assert_eq!(me.status.as_u16(), 200);
     assert_eq!(me.body.unwrap()["userName"], "bjensen");
     let nobody = handler
         .handle(
-            ScimOperationRequest::get("User", "")
-                .through_me()
+            ScimOperationRequest::new(ScimOperation::Get { target: Target::Me })
                 .with_context(RequestContext::new("t").with_principal("ghost")),
         )
         .await;
-    assert_eq!(nobody.status, 404);
+    assert_eq!(nobody.status.as_u16(), 404);
 }
 
 #[tokio::test]
@@ -745,7 +764,7 @@ async fn group_membership_stays_consistent() {
     )
     .await;
     assert_eq!(
-        (unknown.status, scim_type(&unknown)),
+        (unknown.status.as_u16(), scim_type(&unknown)),
         (400, Some("invalidValue"))
     );
     let lenient = handler_with(ServiceConfig::new("/scim/v2").with_tenant(
@@ -830,16 +849,15 @@ async fn serialized_reads_equal_parsed_reads() {
         };
         assert_eq!(body, parsed.body.unwrap(), "{id}");
     }
-    // Served from stored JSON only when that JSON is the whole answer.
+    // Served from stored JSON when that JSON is the whole answer; a stored password
+    // is left out of the returnable text, never handed out.
     let mut request = ScimOperationRequest::get("User", &plain);
     request.serialized_ok = true;
     assert!(run(&handler, request).await.serialized_body.is_some());
     let mut request = ScimOperationRequest::get("User", &secret);
     request.serialized_ok = true;
-    assert!(
-        run(&handler, request).await.serialized_body.is_none(),
-        "a stored password forces the parsed path"
-    );
+    let text = run(&handler, request).await.serialized_body.unwrap();
+    assert!(!text.contains("password"), "{text}");
     let mut request =
         ScimOperationRequest::get("User", &plain).with_if_none_match(Precondition::Any);
     request.serialized_ok = true;

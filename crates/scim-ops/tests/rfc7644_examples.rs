@@ -16,14 +16,14 @@ async fn section_3_3_create_and_3_4_1_get() {
         "externalId": "bjensen",
         "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara"}
     }))).await;
-    assert_eq!(created.status, 201);
+    assert_eq!(created.status.as_u16(), 201);
     let body = created.body.unwrap();
     for key in ["id", "userName", "externalId", "name", "meta", "schemas"] {
         assert!(body.get(key).is_some(), "{key} in the 201 body");
     }
     let id = body["id"].as_str().unwrap();
     let fetched = run(&handler, ScimOperationRequest::get("/Users", id)).await;
-    assert_eq!(fetched.status, 200);
+    assert_eq!(fetched.status.as_u16(), 200);
     assert_eq!(fetched.body.unwrap(), body);
     assert_eq!(
         fetched.current_version, created.current_version,
@@ -90,7 +90,7 @@ async fn section_3_5_1_replace() {
         "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara", "middleName": "Jane"},
         "roles": [], "emails": [{"value": "bjensen@example.com"}, {"value": "babs@jensen.org"}]
     }))).await;
-    assert_eq!(response.status, 200);
+    assert_eq!(response.status.as_u16(), 200);
     let body = response.body.unwrap();
     assert_eq!(body["name"]["middleName"], "Jane");
     assert_eq!(body["emails"].as_array().unwrap().len(), 2);
@@ -107,7 +107,7 @@ async fn section_3_5_2_patch_and_3_6_delete() {
         "op": "add", "path": "members",
         "value": [{"display": "Babs Jensen", "$ref": format!("https://example.com/v2/Users/{member}"), "value": member}]
     }])))).await;
-    assert_eq!(response.status, 200);
+    assert_eq!(response.status.as_u16(), 200);
     assert_eq!(response.body.unwrap()["members"][0]["value"], member);
     assert_eq!(
         run(&handler, ScimOperationRequest::delete("/Users", &member))

@@ -4,13 +4,13 @@
 use scim_schema::ScimType;
 use scim_version::VersionConflict;
 
-/// A storage failure or refusal. Nothing was changed.
+/// A storage failure or refusal. Nothing was changed. `scim-ops` maps each variant
+/// to its HTTP status and `scimType` (its `ErrorKind`), the one place that does.
 ///
 /// ```
 /// use scim_provider::ProviderError;
 ///
 /// let err = ProviderError::not_found("User", "42");
-/// assert_eq!(err.status(), 404);
 /// assert_eq!(err.to_string(), "User 42 not found");
 /// ```
 #[derive(Debug, thiserror::Error)]
@@ -80,26 +80,6 @@ impl ProviderError {
         Self::Storage {
             message: message.into(),
             source: Some(source.into()),
-        }
-    }
-
-    /// The HTTP status this error answers with: 404, 409, 412, 400 or 500.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::NotFound { .. } => 404,
-            Self::Uniqueness { .. } => 409,
-            Self::VersionMismatch(_) => 412,
-            Self::Invalid { .. } => 400,
-            Self::Storage { .. } => 500,
-        }
-    }
-
-    /// The SCIM error type, where one applies.
-    pub fn scim_type(&self) -> Option<ScimType> {
-        match self {
-            Self::Uniqueness { .. } => Some(ScimType::Uniqueness),
-            Self::Invalid { scim_type, .. } => Some(*scim_type),
-            _ => None,
         }
     }
 }

@@ -261,7 +261,13 @@ mod tests {
             &"a".repeat(5000),
         ] {
             let err = decode_cursor(bad).unwrap_err();
-            assert_eq!(err.scim_type(), Some(ScimType::InvalidCursor));
+            assert!(matches!(
+                err,
+                ProviderError::Invalid {
+                    scim_type: ScimType::InvalidCursor,
+                    ..
+                }
+            ));
         }
     }
 

@@ -2,17 +2,13 @@
 
 use std::fmt;
 
-/// The `scimType` values of RFC 7644 section 3.12, with their HTTP status.
-///
-/// This is the one place that says which status goes with which `scimType`; every
-/// layer above maps its errors onto it.
+/// The `scimType` values of RFC 7644 section 3.12 (the HTTP status of each is decided
+/// by `scim-ops`' `ErrorKind`, in one place).
 ///
 /// ```
 /// use scim_schema::ScimType;
 ///
 /// assert_eq!(ScimType::Uniqueness.as_str(), "uniqueness");
-/// assert_eq!(ScimType::Uniqueness.status(), 409);
-/// assert_eq!(ScimType::InvalidFilter.status(), 400);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScimType {
@@ -55,15 +51,6 @@ impl ScimType {
             Self::InvalidVers => "invalidVers",
             Self::Sensitive => "sensitive",
             Self::InvalidCursor => "invalidCursor",
-        }
-    }
-
-    /// The HTTP status RFC 7644 pairs with it: `409` for `uniqueness`, `400` otherwise
-    /// (`sensitive` included).
-    pub fn status(self) -> u16 {
-        match self {
-            Self::Uniqueness => 409,
-            _ => 400,
         }
     }
 }

@@ -37,6 +37,7 @@ mod datetime;
 mod error;
 pub mod filter;
 mod json;
+pub mod json_text;
 pub mod model;
 mod patch;
 mod path;

@@ -88,8 +88,10 @@ impl ScimVersion {
     }
 
     /// A version a storage layer made itself (a counter, a row hash, …), checked against
-    /// the characters RFC 9110 allows inside an entity tag (`%x21 / %x23-7E` and
-    /// non-ASCII), non-empty and at most [`MAX_LEN`](Self::MAX_LEN) bytes.
+    /// the characters an `ETag` header carries inside an entity tag (RFC 9110
+    /// `%x21 / %x23-7E`; its `obs-text` is refused, since `http`'s header values do not
+    /// carry it), non-empty and at most [`MAX_LEN`](Self::MAX_LEN) bytes. Every version
+    /// built here therefore has a header form.
     ///
     /// Pass the bare tag, without quotes or `W/`.
     ///
@@ -102,6 +104,7 @@ impl ScimVersion {
     ///     ScimVersion::from_hash("a b"),
     ///     Err(VersionError::InvalidCharacter { found: ' ', position: 1 })
     /// ));
+    /// assert!(ScimVersion::from_hash("caf\u{e9}").is_err());
     /// # Ok::<(), VersionError>(())
     /// ```
     pub fn from_hash(hash: impl AsRef<str>) -> Result<Self, VersionError> {
@@ -110,7 +113,7 @@ impl ScimVersion {
             return Err(VersionError::Empty);
         }
         check_len(hash.len(), Self::MAX_LEN)?;
-        if let Some(position) = hash.bytes().position(|b| !is_etagc(b)) {
+        if let Some(position) = hash.bytes().position(|b| !b.is_ascii() || !is_etagc(b)) {
             return Err(invalid_character(hash, position));
         }
         Ok(Self {
@@ -509,9 +512,19 @@ mod tests {
         }
 
         #[test]
-        fn from_hash_round_trips(opaque in opaque_strategy().prop_filter("non-empty", |s| !s.is_empty())) {
+        fn from_hash_round_trips(opaque in opaque_strategy().prop_filter("non-empty ASCII", |s| !s.is_empty() && s.is_ascii())) {
             let v = ScimVersion::from_hash(&opaque).unwrap();
             prop_assert_eq!(parse(&v.to_http_header()).unwrap(), v);
+        }
+
+        #[test]
+        fn from_hash_only_builds_what_a_header_carries(opaque in opaque_strategy()) {
+            // A header value holds visible ASCII only (what `http::HeaderValue` takes).
+            if let Ok(v) = ScimVersion::from_hash(&opaque) {
+                prop_assert!(v.to_http_header().bytes().all(|b| (0x21..0x7f).contains(&b)));
+            } else {
+                prop_assert!(opaque.is_empty() || !opaque.is_ascii());
+            }
         }
 
         #[test]
