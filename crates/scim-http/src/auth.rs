@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::HeaderMap;
+use http::request::Parts;
 use sha2::{Digest, Sha256};
 
 /// Who is calling, and for which tenant.
@@ -25,11 +26,43 @@ pub struct AuthError {
     pub detail: &'static str,
 }
 
-/// Decides who a request comes from.
+/// Decides who a request comes from, from everything but its body: headers, URI and
+/// the extensions an application's own middleware set (see [`FromExtensions`]).
 #[async_trait]
 pub trait Authenticator: Send + Sync {
-    /// The principal of a request with these headers.
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AuthError>;
+    /// The principal of a request.
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError>;
+}
+
+/// The [`Principal`] an application's own authentication middleware put in the
+/// request's extensions; a request without one is `401`. For apps that authenticate
+/// before SCIM sees the request (OAuth introspection, mTLS, sessions).
+///
+/// ```
+/// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # rt.block_on(async {
+/// use scim_http::{Authenticator, FromExtensions, Principal};
+///
+/// let (mut parts, ()) = http::Request::new(()).into_parts();
+/// assert!(FromExtensions.authenticate(&parts).await.is_err());
+/// parts.extensions.insert(Principal { tenant: "acme".into(), name: "okta".into() });
+/// assert_eq!(&*FromExtensions.authenticate(&parts).await.unwrap().tenant, "acme");
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FromExtensions;
+
+#[async_trait]
+impl Authenticator for FromExtensions {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
+        request
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or(AuthError {
+                detail: "the request was not authenticated",
+            })
+    }
 }
 
 /// Static bearer tokens, each mapped to a tenant. Tokens are kept only as SHA-256
@@ -41,11 +74,12 @@ pub trait Authenticator: Send + Sync {
 /// use scim_http::{Authenticator, StaticTokens};
 ///
 /// let tokens = StaticTokens::new().with_token("s3cret", "acme");
-/// let mut headers = http::HeaderMap::new();
-/// headers.insert("authorization", "Bearer s3cret".parse().unwrap());
-/// assert_eq!(&*tokens.authenticate(&headers).await.unwrap().tenant, "acme");
-/// headers.insert("authorization", "Bearer wrong".parse().unwrap());
-/// assert!(tokens.authenticate(&headers).await.is_err());
+/// let request = |token: &str| {
+///     let request = http::Request::get("/").header("authorization", format!("Bearer {token}"));
+///     request.body(()).unwrap().into_parts().0
+/// };
+/// assert_eq!(&*tokens.authenticate(&request("s3cret")).await.unwrap().tenant, "acme");
+/// assert!(tokens.authenticate(&request("wrong")).await.is_err());
 /// # });
 /// ```
 #[derive(Clone, Default)]
@@ -95,14 +129,14 @@ impl StaticTokens {
     /// assert_eq!(tokens.len(), 2);
     /// assert!(scim_http::StaticTokens::parse_tenants("nonsense").is_err());
     /// ```
-    pub fn parse_tenants(list: &str) -> Result<Self, String> {
+    pub fn parse_tenants(list: &str) -> Result<Self, TokenListError> {
         let mut tokens = Self::new();
         for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             match entry.split_once('=') {
                 Some((tenant, token)) if !tenant.trim().is_empty() && !token.trim().is_empty() => {
                     tokens = tokens.with_token(token.trim(), tenant.trim());
                 }
-                _ => return Err(format!("{entry:?} is not tenant=token")),
+                _ => return Err(TokenListError::NotTenantToken(entry.to_owned())),
             }
         }
         Ok(tokens)
@@ -111,7 +145,7 @@ impl StaticTokens {
     /// The tokens a server gets from its environment: `SCIM_TENANTS`
     /// (`tenantA=tokenA,…`), else `SCIM_TOKEN` for the default tenant, else a freshly
     /// generated token for the default tenant, which is returned so it can be printed.
-    pub fn from_env() -> Result<(Self, Option<String>), String> {
+    pub fn from_env() -> Result<(Self, Option<String>), TokenListError> {
         if let Ok(list) = std::env::var("SCIM_TENANTS")
             && !list.trim().is_empty()
         {
@@ -121,18 +155,30 @@ impl StaticTokens {
         match std::env::var("SCIM_TOKEN") {
             Ok(token) if !token.is_empty() => Ok((Self::new().with_token(&token, tenant), None)),
             _ => {
-                let token = generate_token();
+                let token = generate_token()?;
                 Ok((Self::new().with_token(&token, tenant), Some(token)))
             }
         }
     }
 }
 
+/// Why a token list or a generated token could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenListError {
+    /// An entry of `SCIM_TENANTS` is not `tenant=token`.
+    #[error("{0:?} is not tenant=token")]
+    NotTenantToken(String),
+    /// The operating system gave no randomness for a generated token.
+    #[error("the operating system provides no randomness for a token")]
+    NoRandomness,
+}
+
 /// A random 256-bit token, base64url.
-pub fn generate_token() -> String {
+pub fn generate_token() -> Result<String, TokenListError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    URL_SAFE_NO_PAD.encode(bytes)
+    getrandom::fill(&mut bytes).map_err(|_| TokenListError::NoRandomness)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// Equality that takes the same time wherever the inputs differ.
@@ -152,8 +198,8 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&[u8]> {
 
 #[async_trait]
 impl Authenticator for StaticTokens {
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
-        let token = bearer_token(headers).ok_or(AuthError {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
+        let token = bearer_token(&request.headers).ok_or(AuthError {
             detail: "a bearer token is required",
         })?;
         let presented: [u8; 32] = Sha256::digest(token).into();

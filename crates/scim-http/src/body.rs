@@ -1,8 +1,12 @@
 //! Request bodies: media type, size, nesting depth, JSON.
 
+use bytes::Bytes;
 use http::HeaderMap;
-use scim_ops::ScimError;
+use http_body::Body;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use scim_ops::{ErrorKind, ScimError};
 use scim_schema::ScimType;
+use scim_schema::json_text::nesting_depth;
 use serde_json::Value;
 
 /// The media type SCIM responses carry.
@@ -22,6 +26,31 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         || media_type.eq_ignore_ascii_case("application/json")
 }
 
+/// Reads a whole request body, at most `limit` bytes of it: the one bounded collection
+/// every transport goes through.
+pub(crate) async fn collect_limited<B>(body: B, limit: usize) -> Result<Bytes, ScimError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(too_large(limit)),
+        Err(err) => Err(ScimError::new(
+            ErrorKind::BadRequest,
+            format!("the body could not be read: {err}"),
+        )),
+    }
+}
+
+/// The `413` for a body over `limit` bytes.
+pub(crate) fn too_large(limit: usize) -> ScimError {
+    ScimError::new(
+        ErrorKind::PayloadTooLarge,
+        format!("the body exceeds {limit} bytes"),
+    )
+}
+
 /// Parses a request body, within the size and depth limits.
 pub(crate) fn parse_json(
     body: &[u8],
@@ -29,66 +58,26 @@ pub(crate) fn parse_json(
     max_depth: usize,
 ) -> Result<Value, ScimError> {
     if body.len() > max_size {
-        return Err(ScimError::new(
-            413,
-            None,
-            format!(
-                "the body is {} bytes; at most {max_size} are accepted",
-                body.len()
-            ),
-        ));
+        return Err(too_large(max_size));
     }
     let depth = nesting_depth(body);
     if depth > max_depth {
-        return Err(ScimError::bad_request(
+        return Err(ScimError::invalid(
             ScimType::InvalidSyntax,
             format!("the JSON is nested {depth} levels deep; at most {max_depth} are accepted"),
         ));
     }
     serde_json::from_slice(body).map_err(|e| {
-        ScimError::bad_request(
+        ScimError::invalid(
             ScimType::InvalidSyntax,
             format!("the body is not valid JSON: {e}"),
         )
     })
 }
 
-/// The deepest nesting of arrays and objects, strings skipped. Linear, no recursion.
-fn nesting_depth(body: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in body {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn depth_ignores_brackets_in_strings() {
-        assert_eq!(nesting_depth(br#"{"a": [1, {"b": "[[[{{"}]}"#), 3);
-        assert_eq!(nesting_depth(br#""\"[""#), 0);
-        assert_eq!(nesting_depth(&[b'['; 10_000]), 10_000);
-    }
 
     #[test]
     fn media_types() {
@@ -108,14 +97,16 @@ mod tests {
 
     #[test]
     fn limits() {
-        assert_eq!(parse_json(b"{}", 1, 10).unwrap_err().status, 413);
+        assert_eq!(parse_json(b"{}", 1, 10).unwrap_err().status(), 413);
         let deep = format!("{}{}", "[".repeat(40), "]".repeat(40));
         assert_eq!(
-            parse_json(deep.as_bytes(), 1000, 32).unwrap_err().scim_type,
+            parse_json(deep.as_bytes(), 1000, 32)
+                .unwrap_err()
+                .scim_type(),
             Some(ScimType::InvalidSyntax)
         );
         assert_eq!(
-            parse_json(b"{", 10, 10).unwrap_err().scim_type,
+            parse_json(b"{", 10, 10).unwrap_err().scim_type(),
             Some(ScimType::InvalidSyntax)
         );
     }

@@ -1,10 +1,10 @@
 //! [`HttpConfig`]: the HTTP-level settings.
 
-/// HTTP-level settings of a [`ScimService`](crate::ScimService).
+/// HTTP-level settings of a [`ScimService`](crate::ScimService). The path it serves
+/// under and the public URL of every location come from one setting,
+/// [`ServiceConfig::base_url`](scim_ops::ServiceConfig), so they cannot disagree.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// The path SCIM is served under; `/scim/v2` by default.
-    pub base_path: String,
     /// The largest request body, in bytes (`413` beyond); 1 MiB by default.
     pub max_body_size: usize,
     /// The deepest JSON nesting accepted (`400 invalidSyntax` beyond); 32 by default.
@@ -13,18 +13,24 @@ pub struct HttpConfig {
     /// authentication. Off by default.
     pub open_discovery: bool,
     /// Read the tenant from the first path segment after the base path
-    /// (`/scim/v2/{tenant}/Users`); the authenticated tenant must match it.
+    /// (`/scim/v2/{tenant}/Users`); the authenticated tenant must match it, and
+    /// locations carry it.
     pub tenant_in_path: bool,
+    /// Take the origin of locations from `Forwarded` (RFC 7239) or
+    /// `X-Forwarded-Proto` / `X-Forwarded-Host`, as a reverse proxy in front of the
+    /// server sets them. Off by default: turn it on only behind a proxy that sets (or
+    /// strips) these headers, since a client can send them too.
+    pub trust_forwarded: bool,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
-            base_path: "/scim/v2".into(),
             max_body_size: 1024 * 1024,
             max_json_depth: 32,
             open_discovery: false,
             tenant_in_path: false,
+            trust_forwarded: false,
         }
     }
 }

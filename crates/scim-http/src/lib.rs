@@ -1,15 +1,20 @@
 //! SCIM 2.0 over the `http` crate's types.
 //!
-//! [`ScimService`] is the whole endpoint: it takes an `http::Request<Bytes>` and
-//! returns an `http::Response<Bytes>`, so any framework mounts it with a few lines
-//! (`scim-axum`, `scim-warp` and `scim-actix` are exactly that). It does:
+//! [`ScimService`] is the whole endpoint and a `tower::Service` for `http::Request<B>`
+//! with any `http_body::Body`, so any tower-based stack (axum, hyper, tonic) mounts it
+//! and wraps it in its own layers; `scim-axum`, `scim-warp` and `scim-actix` are a few
+//! lines each. It does:
 //!
 //! - **routing** under a base path (default `/scim/v2`): every resource type's endpoint
 //!   and `/{id}`, `/.search` at the root and per type, `/Bulk`, `/Me`,
 //!   `/ServiceProviderConfig`, `/ResourceTypes[/{id}]`, `/Schemas[/{id}]`; a wrong
 //!   method is `405` with `Allow`, an unknown path a `404` SCIM error;
-//! - **authentication** first, through an [`Authenticator`] ([`StaticTokens`] built
-//!   in): `401` with `WWW-Authenticate: Bearer`;
+//! - **authentication** first, through an [`Authenticator`] that sees the request's
+//!   head, extensions included ([`StaticTokens`] and [`FromExtensions`] built in):
+//!   `401` with `WWW-Authenticate: Bearer`;
+//! - **locations** from one public base URL (the handler's `ServiceConfig::base_url`,
+//!   whose path is also the routing base), with the tenant segment when the tenant is
+//!   in the path, and a trusted proxy's origin when [`HttpConfig::trust_forwarded`];
 //! - **content types**: `application/scim+json` or `application/json` in, `415`
 //!   otherwise; `application/scim+json` out; malformed JSON is `400 invalidSyntax`;
 //!   bodies are bounded in size (`413`) and nesting;
@@ -22,12 +27,16 @@ mod auth;
 mod body;
 mod conditional;
 mod config;
+mod forwarded;
 mod routing;
 mod service;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use auth::{AuthError, Authenticator, Principal, StaticTokens, generate_token};
+pub use auth::{
+    AuthError, Authenticator, FromExtensions, Principal, StaticTokens, TokenListError,
+    generate_token,
+};
 pub use body::SCIM_JSON;
 pub use conditional::{
     ConditionalOutcome, add_etag_to_response, extract_etag_from_headers, handle_conditional_request,

@@ -1,25 +1,47 @@
-//! [`ScimService`]: one SCIM endpoint on `http` types.
+//! [`ScimService`]: one SCIM endpoint on `http` types, and a `tower::Service`.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{
     ALLOW, CONTENT_TYPE, HeaderValue, IF_MATCH, IF_NONE_MATCH, LOCATION, WWW_AUTHENTICATE,
 };
-use http::{Method, Request, Response, StatusCode};
+use http::request::Parts;
+use http::{Method, Request, Response};
+use http_body::Body;
+use http_body_util::Full;
 use scim_ops::{
-    Operation, QueryParams, ScimError, ScimOperationHandler, ScimOperationRequest,
-    ScimOperationResponse,
+    BaseUrl, ErrorKind, QueryParams, ScimError, ScimOperation, ScimOperationHandler,
+    ScimOperationRequest, ScimOperationResponse, Target,
 };
 use scim_provider::RequestContext;
+use serde_json::Value;
 
 use crate::auth::{Authenticator, Principal};
-use crate::body::{SCIM_JSON, is_json, parse_json};
+use crate::body::{SCIM_JSON, collect_limited, is_json, parse_json};
+use crate::forwarded::forwarded_origin;
 use crate::routing::Route;
 use crate::{HttpConfig, add_etag_to_response, extract_etag_from_headers};
 
-/// A SCIM endpoint: takes an `http::Request<Bytes>`, returns an `http::Response<Bytes>`.
-/// Cheap to clone (one reference count); the framework adapters wrap it.
+/// The error type of boxed body errors.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A SCIM endpoint. Cheap to clone (one reference count).
+///
+/// It is a [`tower::Service`](tower_service::Service) for `http::Request<B>` with any
+/// [`http_body::Body`] `B`, so axum, hyper or tonic mount it directly (axum:
+/// `Router::nest_service` with [`nested`](Self::nested)) and wrap it in tower-http
+/// layers; [`serve`](Self::serve) is the same as an `async fn`, and
+/// [`handle`](Self::handle) takes a body already read. It never fails and never
+/// panics: every failure is a SCIM error response.
+///
+/// It serves under the path of the handler's
+/// [`ServiceConfig::base_url`](scim_ops::ServiceConfig), which is also the base of
+/// every `meta.location` and `Location`.
 ///
 /// ```
 /// # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
@@ -34,7 +56,7 @@ use crate::{HttpConfig, add_etag_to_response, extract_etag_from_headers};
 /// let handler = ScimOperationHandler::new(
 ///     Arc::new(InMemoryProvider::new()),
 ///     Arc::new(SchemaRegistry::default()),
-///     ServiceConfig::new("/scim/v2"),
+///     ServiceConfig::new("https://scim.example.com/scim/v2"),
 /// );
 /// let service = ScimService::new(handler, StaticTokens::new().with_token("t0k3n", "default"), HttpConfig::default());
 ///
@@ -43,28 +65,32 @@ use crate::{HttpConfig, add_etag_to_response, extract_etag_from_headers};
 ///     .header("content-type", "application/scim+json")
 ///     .body(Bytes::from(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}"#))
 ///     .unwrap();
-/// let response = service.call(request).await;
+/// let response = service.handle(request).await;
 /// assert_eq!(response.status(), 201);
 /// assert!(response.headers().contains_key("etag"));
-/// assert_eq!(response.headers()["content-type"], "application/scim+json");
+/// assert!(response.headers()["location"].to_str().unwrap().starts_with("https://scim.example.com/scim/v2/Users/"));
 /// # });
 /// ```
 #[derive(Clone)]
 pub struct ScimService {
     inner: Arc<Inner>,
+    /// Paths arrive relative to the base path (a router stripped it).
+    nested: bool,
 }
 
 struct Inner {
     handler: ScimOperationHandler,
     authenticator: Box<dyn Authenticator>,
     config: HttpConfig,
-    base_path: String,
+    base_url: BaseUrl,
 }
 
 impl std::fmt::Debug for ScimService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScimService")
+            .field("base_url", &self.inner.base_url)
             .field("config", &self.inner.config)
+            .field("nested", &self.nested)
             .finish_non_exhaustive()
     }
 }
@@ -76,15 +102,31 @@ impl ScimService {
         authenticator: impl Authenticator + 'static,
         config: HttpConfig,
     ) -> Self {
-        let base_path = format!("/{}", config.base_path.trim_matches('/'));
+        let base_url = handler.config().base_url.clone();
         Self {
             inner: Arc::new(Inner {
                 handler,
                 authenticator: Box::new(authenticator),
                 config,
-                base_path,
+                base_url,
             }),
+            nested: false,
         }
+    }
+
+    /// The same service for a router that strips the base path before calling it
+    /// (axum's `nest_service`, say): request paths are read as relative to
+    /// [`base_path`](Self::base_path).
+    pub fn nested(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            nested: true,
+        }
+    }
+
+    /// The path SCIM is served under (`/scim/v2`): the path of the handler's base URL.
+    pub fn base_path(&self) -> &str {
+        self.inner.base_url.path()
     }
 
     /// The operation handler.
@@ -97,19 +139,22 @@ impl ScimService {
         &self.inner.config
     }
 
-    /// The SCIM `413` answer for a body larger than [`HttpConfig::max_body_size`], for
-    /// adapters that stop reading a body at the limit.
-    pub fn payload_too_large(&self) -> Response<Bytes> {
-        let limit = self.inner.config.max_body_size;
-        error(ScimError::new(
-            413,
-            None,
-            format!("the body exceeds {limit} bytes"),
-        ))
+    /// Answers one request, reading at most
+    /// [`max_body_size`](HttpConfig::max_body_size) bytes of its body (`413` beyond).
+    pub async fn serve<B>(&self, request: Request<B>) -> Response<Bytes>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+    {
+        let (parts, body) = request.into_parts();
+        match collect_limited(body, self.inner.config.max_body_size).await {
+            Ok(bytes) => self.handle(Request::from_parts(parts, bytes)).await,
+            Err(err) => error(err),
+        }
     }
 
-    /// Answers one request. Never panics; every failure is a SCIM error response.
-    pub async fn call(&self, request: Request<Bytes>) -> Response<Bytes> {
+    /// Answers one request whose body is already read.
+    pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         match self.respond(request).await {
             Ok(response) => response,
             Err(failure) => failure,
@@ -119,8 +164,9 @@ impl ScimService {
     async fn respond(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Response<Bytes>> {
         let inner = &*self.inner;
         let (parts, body) = request.into_parts();
-        let rest =
-            below_base(parts.uri.path(), &inner.base_path).ok_or_else(|| error(not_found()))?;
+        let rest = self
+            .below_base(parts.uri.path())
+            .ok_or_else(|| error(not_found()))?;
         let (path_tenant, rest) = match inner.config.tenant_in_path {
             true => split_tenant(rest).ok_or_else(|| error(not_found()))?,
             false => (None, rest),
@@ -132,7 +178,7 @@ impl ScimService {
         let principal = if open {
             None
         } else {
-            match inner.authenticator.authenticate(&parts.headers).await {
+            match inner.authenticator.authenticate(&parts).await {
                 Ok(principal) => Some(principal),
                 Err(err) => return Err(unauthorized(err.detail)),
             }
@@ -140,8 +186,7 @@ impl ScimService {
         let tenant = match (&principal, path_tenant) {
             (Some(p), Some(t)) if *p.tenant != *t => {
                 return Err(error(ScimError::new(
-                    403,
-                    None,
+                    ErrorKind::Forbidden,
                     "the credentials are not valid for this tenant",
                 )));
             }
@@ -154,99 +199,148 @@ impl ScimService {
         if !route.allowed().contains(&parts.method) {
             return Err(method_not_allowed(route.allowed()));
         }
-
-        let mut op = operation_request(&route, &parts.method);
+        let expected_version =
+            extract_etag_from_headers(&parts.headers, &IF_MATCH).map_err(|e| error(e.into()))?;
+        let if_none_match = extract_etag_from_headers(&parts.headers, &IF_NONE_MATCH)
+            .map_err(|e| error(e.into()))?;
+        let json = match parts.method {
+            Method::POST | Method::PUT | Method::PATCH => Some(self.json_body(&parts, &body)?),
+            _ => None,
+        };
+        let mut op = ScimOperationRequest::new(operation(route, &parts.method, json));
         op.serialized_ok = true;
+        op.body_size = Some(body.len());
+        op.expected_version = expected_version;
+        op.if_none_match = if_none_match;
+        op.base_url = self.request_base_url(&parts, path_tenant);
         op.context = context(tenant, principal.as_ref(), &parts.headers);
         op.query = parts.uri.query().map(query_params).unwrap_or_default();
-        op.expected_version =
-            extract_etag_from_headers(&parts.headers, &IF_MATCH).map_err(|e| error(e.into()))?;
-        op.if_none_match = extract_etag_from_headers(&parts.headers, &IF_NONE_MATCH)
-            .map_err(|e| error(e.into()))?;
-        if matches!(parts.method, Method::POST | Method::PUT | Method::PATCH) {
-            if !is_json(&parts.headers) {
-                return Err(error(ScimError::new(
-                    415,
-                    None,
-                    "the body must be application/scim+json or application/json",
-                )));
-            }
-            op.body_size = Some(body.len());
-            op.body = Some(
-                parse_json(
-                    &body,
-                    inner.config.max_body_size,
-                    inner.config.max_json_depth,
-                )
-                .map_err(error)?,
-            );
-        }
         Ok(into_http(inner.handler.handle(op).await))
+    }
+
+    /// The path below the base path, or `None` when the path is outside it.
+    fn below_base<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let base = self.base_path();
+        if self.nested || base == "/" {
+            return Some(path);
+        }
+        let rest = path.strip_prefix(base)?;
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+    }
+
+    /// The JSON body of a write, within the limits.
+    fn json_body(&self, parts: &Parts, body: &[u8]) -> Result<Value, Response<Bytes>> {
+        if !is_json(&parts.headers) {
+            return Err(error(ScimError::new(
+                ErrorKind::UnsupportedMediaType,
+                "the body must be application/scim+json or application/json",
+            )));
+        }
+        let config = &self.inner.config;
+        parse_json(body, config.max_body_size, config.max_json_depth).map_err(error)
+    }
+
+    /// The public base URL of this request when it differs from the configured one: a
+    /// trusted proxy's origin, a tenant segment in the path. `None` otherwise, so the
+    /// common request allocates nothing for it.
+    fn request_base_url(&self, parts: &Parts, path_tenant: Option<&str>) -> Option<String> {
+        let forwarded = match self.inner.config.trust_forwarded {
+            true => forwarded_origin(&parts.headers),
+            false => None,
+        };
+        if forwarded.is_none() && path_tenant.is_none() {
+            return None;
+        }
+        let mut base = match forwarded {
+            Some(origin) => self.inner.base_url.with_origin(&origin),
+            None => self.inner.base_url.clone(),
+        };
+        if let Some(tenant) = path_tenant {
+            base = base.join(tenant);
+        }
+        Some(base.to_string())
     }
 }
 
-/// The path below the base path, or `None` when the path is outside it.
-fn below_base<'p>(path: &'p str, base: &str) -> Option<&'p str> {
-    let rest = path.strip_prefix(base)?;
-    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+impl<B> tower_service::Service<Request<B>> for ScimService
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let service = self.clone();
+        Box::pin(async move { Ok(service.serve(request).await.map(Full::new)) })
+    }
 }
 
 /// `/{tenant}/rest` into the tenant and `/rest`.
 fn split_tenant(rest: &str) -> Option<(Option<&str>, &str)> {
     let rest = rest.strip_prefix('/')?;
-    let (tenant, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    let (tenant, rest) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
     (!tenant.is_empty()).then_some((Some(tenant), rest))
 }
 
-fn operation_request(route: &Route, method: &Method) -> ScimOperationRequest {
-    let resource = |operation, endpoint: &str, id: Option<&String>| ScimOperationRequest {
-        resource_type: Some(endpoint.to_owned()),
-        id: id.cloned(),
-        ..ScimOperationRequest::new(operation)
-    };
+/// The operation a method means on a route, with the request's JSON body (read for
+/// `POST`, `PUT` and `PATCH`).
+fn operation(route: Route, method: &Method, body: Option<Value>) -> ScimOperation {
+    let body = body.unwrap_or_default();
     match route {
-        Route::Resource { endpoint, id: None } => {
-            let operation = if *method == Method::POST {
-                Operation::Create
-            } else {
-                Operation::List
-            };
-            resource(operation, endpoint, None)
+        Route::Resource { endpoint, id: None } if *method == Method::POST => {
+            ScimOperation::Create {
+                resource_type: endpoint,
+                body,
+            }
         }
+        Route::Resource { endpoint, id: None } => ScimOperation::List {
+            resource_type: Some(endpoint),
+        },
         Route::Resource {
             endpoint,
             id: Some(id),
-        } => resource(single(method), endpoint, Some(id)),
-        Route::Me => ScimOperationRequest::new(single(method)).through_me(),
-        Route::Search { endpoint } => ScimOperationRequest {
-            resource_type: endpoint.clone(),
-            ..ScimOperationRequest::new(Operation::Search)
+        } => single(
+            method,
+            Target::Resource {
+                resource_type: endpoint,
+                id,
+            },
+            body,
+        ),
+        Route::Me => single(method, Target::Me, body),
+        Route::Search { endpoint } => ScimOperation::Search {
+            resource_type: endpoint,
+            body,
         },
-        Route::Bulk => ScimOperationRequest::new(Operation::Bulk),
-        Route::ServiceProviderConfig => ScimOperationRequest::new(Operation::ServiceProviderConfig),
-        Route::ResourceTypes(id) => ScimOperationRequest {
-            id: id.clone(),
-            ..ScimOperationRequest::new(Operation::ResourceTypes)
-        },
-        Route::Schemas(id) => ScimOperationRequest {
-            id: id.clone(),
-            ..ScimOperationRequest::new(Operation::Schemas)
-        },
+        Route::Bulk => ScimOperation::Bulk { body },
+        Route::ServiceProviderConfig => ScimOperation::ServiceProviderConfig,
+        Route::ResourceTypes(id) => ScimOperation::ResourceTypes { id },
+        Route::Schemas(id) => ScimOperation::Schemas { id },
     }
 }
 
 /// The operation of a method on one resource.
-fn single(method: &Method) -> Operation {
+fn single(method: &Method, target: Target, body: Value) -> ScimOperation {
     match *method {
-        Method::PUT => Operation::Replace,
-        Method::PATCH => Operation::Patch,
-        Method::DELETE => Operation::Delete,
-        _ => Operation::Get,
+        Method::PUT => ScimOperation::Replace { target, body },
+        Method::PATCH => ScimOperation::Patch { target, body },
+        Method::DELETE => ScimOperation::Delete { target },
+        _ => ScimOperation::Get { target },
     }
 }
 
 fn context(
-    tenant: std::sync::Arc<str>,
+    tenant: Arc<str>,
     principal: Option<&Principal>,
     headers: &http::HeaderMap,
 ) -> RequestContext {
@@ -276,7 +370,7 @@ fn error(err: ScimError) -> Response<Bytes> {
 }
 
 fn unauthorized(detail: &str) -> Response<Bytes> {
-    let mut response = error(ScimError::new(401, None, detail));
+    let mut response = error(ScimError::new(ErrorKind::Unauthorized, detail));
     response.headers_mut().insert(
         WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"SCIM\""),
@@ -286,8 +380,7 @@ fn unauthorized(detail: &str) -> Response<Bytes> {
 
 fn method_not_allowed(allowed: &[Method]) -> Response<Bytes> {
     let mut response = error(ScimError::new(
-        405,
-        None,
+        ErrorKind::MethodNotAllowed,
         "this endpoint does not answer that method",
     ));
     let list = allowed
@@ -310,8 +403,7 @@ fn into_http(mut outcome: ScimOperationResponse) -> Response<Bytes> {
     };
     let has_body = !body.is_empty();
     let mut response = Response::new(body);
-    *response.status_mut() =
-        StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = outcome.status;
     if has_body {
         response
             .headers_mut()

@@ -55,7 +55,7 @@ pub mod testkit;
 
 pub use context::RequestContext;
 pub use error::ProviderError;
-pub use ids::new_id;
+pub use ids::{NoRandomness, new_id};
 pub use memory::InMemoryProvider;
 pub use non_atomic::{
     NonAtomicProvider, NonAtomicStore, check_expected, try_conditional_delete,

@@ -50,3 +50,16 @@ pub fn nesting_depth(text: &[u8]) -> usize {
     }
     deepest
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert_eq!(nesting_depth(br#"{"a": [1, {"b": "[[[{{"}]}"#), 3);
+        assert_eq!(nesting_depth(br#""\"[""#), 0);
+        assert_eq!(nesting_depth(&[b'['; 10_000]), 10_000);
+        assert_eq!(nesting_depth(b"]]]}}"), 0);
+    }
+}

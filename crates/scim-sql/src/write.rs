@@ -46,7 +46,7 @@ impl SqlProvider {
             Some((id, _)) => id.to_owned(),
             None => match object.get("id").and_then(Value::as_str) {
                 Some(id) if !id.is_empty() => id.to_owned(),
-                _ => scim_provider::new_id(),
+                _ => scim_provider::new_id()?,
             },
         };
         object.insert("id".into(), Value::String(id.clone()));

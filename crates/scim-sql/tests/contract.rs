@@ -8,7 +8,7 @@ use scim_sql::SqlProvider;
 
 fn temp_sqlite_url() -> String {
     let path =
-        std::env::temp_dir().join(format!("scim-sql-contract-{}.db", scim_provider::new_id()));
+        std::env::temp_dir().join(format!("scim-sql-contract-{}.db", scim_provider::new_id().expect("randomness")));
     format!("sqlite://{}", path.display())
 }
 

@@ -241,7 +241,7 @@ struct Loaded {
 }
 
 async fn load(name: &'static str, provider: Arc<dyn ResourceProvider>) -> Loaded {
-    let ctx = RequestContext::new(format!("filters-{}", scim_provider::new_id()));
+    let ctx = RequestContext::new(format!("filters-{}", scim_provider::new_id().expect("randomness")));
     let mut ids = Vec::new();
     for user in users() {
         // Distinct `meta.created` milliseconds, so sorting by it has no ties.
@@ -280,7 +280,7 @@ async fn load(name: &'static str, provider: Arc<dyn ResourceProvider>) -> Loaded
 
 fn temp_sqlite_url() -> String {
     let path =
-        std::env::temp_dir().join(format!("scim-sql-filters-{}.db", scim_provider::new_id()));
+        std::env::temp_dir().join(format!("scim-sql-filters-{}.db", scim_provider::new_id().expect("randomness")));
     format!("sqlite://{}", path.display())
 }
 

@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 fn temp_sqlite_url() -> String {
     let path = std::env::temp_dir().join(format!(
         "scim-sql-migrations-{}.db",
-        scim_provider::new_id()
+        scim_provider::new_id().expect("randomness")
     ));
     format!("sqlite://{}?mode=rwc", path.display())
 }
@@ -120,7 +120,7 @@ async fn postgres_migrates_once_under_concurrent_connects() {
         return;
     };
     sqlx::any::install_default_drivers();
-    let schema = format!("scim_migrate_{}", scim_provider::new_id().replace('-', ""));
+    let schema = format!("scim_migrate_{}", scim_provider::new_id().expect("randomness").replace('-', ""));
     let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
     admin
         .execute(format!("CREATE SCHEMA {schema}").as_str())
@@ -152,7 +152,7 @@ async fn mysql_migrates_once_under_concurrent_connects() {
     sqlx::any::install_default_drivers();
     let database = format!(
         "scim_migrate_{}",
-        &scim_provider::new_id().replace('-', "")[..16]
+        &scim_provider::new_id().expect("randomness").replace('-', "")[..16]
     );
     let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
     admin

@@ -4,22 +4,31 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 use serde_json::{Value, json};
 
-use super::{OTHER_TOKEN, TOKEN, TestClient};
+use super::{OTHER_TOKEN, PROXY_ORIGIN, Suite, SuiteConfig, TOKEN, TestClient};
 
-const BASE: &str = "/scim/v2";
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
-/// A request to `BASE{path}`.
+/// A request to `{prefix}{path}`, as [`TOKEN`], through the suite's proxy if it has one.
 struct Call {
     builder: http::request::Builder,
     body: Bytes,
 }
 
-fn call(method: Method, path: &str) -> Call {
-    let builder = Request::builder()
+fn call(suite: &Suite, method: Method, path: &str) -> Call {
+    call_under(suite, &suite.prefix, method, path)
+}
+
+fn call_under(suite: &Suite, prefix: &str, method: Method, path: &str) -> Call {
+    let mut builder = Request::builder()
         .method(method)
-        .uri(format!("{BASE}{path}"))
+        .uri(format!("{prefix}{path}"))
         .header("authorization", format!("Bearer {TOKEN}"));
+    if suite.config == SuiteConfig::BehindProxy {
+        let host = PROXY_ORIGIN.trim_start_matches("https://");
+        builder = builder
+            .header("x-forwarded-proto", "https")
+            .header("x-forwarded-host", host);
+    }
     Call {
         builder,
         body: Bytes::new(),
@@ -104,8 +113,8 @@ fn assert_scim_error(response: &Response<Bytes>, status: u16, context: &str) {
     );
 }
 
-async fn create_user(client: &impl TestClient, name: &str) -> (String, String) {
-    let response = call(Method::POST, "/Users")
+async fn create_user(client: &impl TestClient, suite: &Suite, name: &str) -> (String, String) {
+    let response = call(suite, Method::POST, "/Users")
         .json(&json!({"schemas": [USER], "userName": name}))
         .send(client)
         .await;
@@ -121,17 +130,23 @@ async fn create_user(client: &impl TestClient, name: &str) -> (String, String) {
     )
 }
 
-pub(super) async fn authentication(client: &impl TestClient) {
+pub(super) async fn authentication(client: &impl TestClient, suite: &Suite) {
     for (context, request) in [
-        ("no token", call(Method::GET, "/Users").without_auth()),
-        ("wrong token", call(Method::GET, "/Users").token("wrong")),
+        (
+            "no token",
+            call(suite, Method::GET, "/Users").without_auth(),
+        ),
+        (
+            "wrong token",
+            call(suite, Method::GET, "/Users").token("wrong"),
+        ),
         (
             "discovery is closed by default",
-            call(Method::GET, "/ServiceProviderConfig").without_auth(),
+            call(suite, Method::GET, "/ServiceProviderConfig").without_auth(),
         ),
         (
             "unknown path without a token",
-            call(Method::GET, "/Nope").without_auth(),
+            call(suite, Method::GET, "/Nope").without_auth(),
         ),
     ] {
         let response = request.send(client).await;
@@ -145,7 +160,7 @@ pub(super) async fn authentication(client: &impl TestClient) {
             "{context}: WWW-Authenticate: Bearer"
         );
     }
-    let basic = call(Method::GET, "/Users")
+    let basic = call(suite, Method::GET, "/Users")
         .without_auth()
         .header("authorization", "Basic dXNlcjpwYXNz")
         .send(client)
@@ -157,7 +172,7 @@ pub(super) async fn authentication(client: &impl TestClient) {
     );
 }
 
-pub(super) async fn routing(client: &impl TestClient) {
+pub(super) async fn routing(client: &impl TestClient, suite: &Suite) {
     for path in [
         "/ServiceProviderConfig",
         "/ResourceTypes",
@@ -165,7 +180,7 @@ pub(super) async fn routing(client: &impl TestClient) {
         "/Schemas",
         &format!("/Schemas/{USER}"),
     ] {
-        let response = call(Method::GET, path).send(client).await;
+        let response = call(suite, Method::GET, path).send(client).await;
         assert_eq!(response.status(), 200, "GET {path}");
         assert_eq!(
             response.headers()["content-type"],
@@ -174,7 +189,7 @@ pub(super) async fn routing(client: &impl TestClient) {
         );
     }
     let spc = body(
-        &call(Method::GET, "/ServiceProviderConfig")
+        &call(suite, Method::GET, "/ServiceProviderConfig")
             .send(client)
             .await,
     );
@@ -187,7 +202,7 @@ pub(super) async fn routing(client: &impl TestClient) {
         "/",
     ] {
         assert_scim_error(
-            &call(Method::GET, path).send(client).await,
+            &call(suite, Method::GET, path).send(client).await,
             404,
             &format!("GET {path}"),
         );
@@ -208,24 +223,24 @@ pub(super) async fn routing(client: &impl TestClient) {
         (Method::GET, "/Bulk", "POST"),
         (Method::GET, "/.search", "POST"),
     ] {
-        let response = call(method.clone(), path).send(client).await;
+        let response = call(suite, method.clone(), path).send(client).await;
         assert_scim_error(&response, 405, &format!("{method} {path}"));
         assert_eq!(response.headers()["allow"], allow, "{method} {path}: Allow");
     }
-    let me = call(Method::GET, "/Me").send(client).await;
+    let me = call(suite, Method::GET, "/Me").send(client).await;
     assert_scim_error(&me, 501, "/Me without a mapping");
 }
 
-pub(super) async fn content(client: &impl TestClient) {
+pub(super) async fn content(client: &impl TestClient, suite: &Suite) {
     let user = json!({"schemas": [USER], "userName": "content-type"}).to_string();
-    let plain = call(Method::POST, "/Users")
+    let plain = call(suite, Method::POST, "/Users")
         .raw("text/plain", user.clone())
         .send(client)
         .await;
     assert_scim_error(&plain, 415, "text/plain");
-    let missing = call(Method::POST, "/Users").send(client).await;
+    let missing = call(suite, Method::POST, "/Users").send(client).await;
     assert_scim_error(&missing, 415, "no content type");
-    let json_charset = call(Method::POST, "/Users")
+    let json_charset = call(suite, Method::POST, "/Users")
         .raw("application/json; charset=utf-8", user)
         .send(client)
         .await;
@@ -235,7 +250,7 @@ pub(super) async fn content(client: &impl TestClient) {
         "application/json with a charset"
     );
 
-    let malformed = call(Method::POST, "/Users")
+    let malformed = call(suite, Method::POST, "/Users")
         .raw("application/scim+json", "{\"userName\": ")
         .send(client)
         .await;
@@ -243,7 +258,7 @@ pub(super) async fn content(client: &impl TestClient) {
     assert_eq!(body(&malformed)["scimType"], "invalidSyntax");
     let deep = format!("{}{}", "[".repeat(100), "]".repeat(100));
     assert_scim_error(
-        &call(Method::POST, "/Users")
+        &call(suite, Method::POST, "/Users")
             .raw("application/scim+json", deep)
             .send(client)
             .await,
@@ -252,7 +267,7 @@ pub(super) async fn content(client: &impl TestClient) {
     );
     let huge = format!("{{\"userName\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
     assert_scim_error(
-        &call(Method::POST, "/Users")
+        &call(suite, Method::POST, "/Users")
             .raw("application/scim+json", huge)
             .send(client)
             .await,
@@ -261,8 +276,8 @@ pub(super) async fn content(client: &impl TestClient) {
     );
 }
 
-pub(super) async fn resources(client: &impl TestClient) {
-    let created = call(Method::POST, "/Users")
+pub(super) async fn resources(client: &impl TestClient, suite: &Suite) {
+    let created = call(suite, Method::POST, "/Users")
         .json(&json!({"schemas": [USER], "userName": "http-user"}))
         .send(client)
         .await;
@@ -275,9 +290,14 @@ pub(super) async fn resources(client: &impl TestClient) {
         .expect("Location on 201")
         .to_str()
         .expect("ascii");
-    assert!(
-        location.ends_with(&format!("/Users/{id}")),
-        "Location {location}"
+    assert_eq!(
+        location,
+        format!("{}/Users/{id}", suite.location_base),
+        "Location from the public URL, not the address bound"
+    );
+    assert_eq!(
+        created_body["meta"]["location"], location,
+        "meta.location equals Location"
     );
     assert_eq!(
         Some(
@@ -290,14 +310,14 @@ pub(super) async fn resources(client: &impl TestClient) {
         "ETag equals meta.version"
     );
 
-    let duplicate = call(Method::POST, "/Users")
+    let duplicate = call(suite, Method::POST, "/Users")
         .json(&json!({"schemas": [USER], "userName": "HTTP-USER"}))
         .send(client)
         .await;
     assert_scim_error(&duplicate, 409, "duplicate userName");
     assert_eq!(body(&duplicate)["scimType"], "uniqueness");
 
-    let got = call(Method::GET, &format!("/Users/{id}"))
+    let got = call(suite, Method::GET, &format!("/Users/{id}"))
         .send(client)
         .await;
     assert_eq!(got.status(), 200);
@@ -312,15 +332,19 @@ pub(super) async fn resources(client: &impl TestClient) {
         etag(&got)
     );
 
-    let projected = call(Method::GET, &format!("/Users/{id}?attributes=userName"))
-        .send(client)
-        .await;
+    let projected = call(
+        suite,
+        Method::GET,
+        &format!("/Users/{id}?attributes=userName"),
+    )
+    .send(client)
+    .await;
     assert!(
         body(&projected).get("meta").is_none(),
         "attributes=userName"
     );
 
-    let patched = call(Method::PATCH, &format!("/Users/{id}"))
+    let patched = call(suite, Method::PATCH, &format!("/Users/{id}"))
         .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "title", "value": "T"}]}))
         .send(client)
         .await;
@@ -336,20 +360,20 @@ pub(super) async fn resources(client: &impl TestClient) {
         etag(&patched)
     );
 
-    let bad_patch = call(Method::PATCH, &format!("/Users/{id}"))
+    let bad_patch = call(suite, Method::PATCH, &format!("/Users/{id}"))
         .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove"}]}))
         .send(client)
         .await;
     assert_scim_error(&bad_patch, 400, "remove without path");
     assert_eq!(body(&bad_patch)["scimType"], "noTarget");
 
-    let replaced = call(Method::PUT, &format!("/Users/{id}"))
+    let replaced = call(suite, Method::PUT, &format!("/Users/{id}"))
         .json(&json!({"schemas": [USER], "userName": "http-user-2"}))
         .send(client)
         .await;
     assert_eq!(replaced.status(), 200);
     assert!(etag(&replaced).is_some());
-    let deleted = call(Method::DELETE, &format!("/Users/{id}"))
+    let deleted = call(suite, Method::DELETE, &format!("/Users/{id}"))
         .send(client)
         .await;
     assert_eq!(
@@ -357,13 +381,13 @@ pub(super) async fn resources(client: &impl TestClient) {
         (http::StatusCode::NO_CONTENT, true)
     );
     assert_scim_error(
-        &call(Method::GET, &format!("/Users/{id}"))
+        &call(suite, Method::GET, &format!("/Users/{id}"))
             .send(client)
             .await,
         404,
         "after delete",
     );
-    let malformed_etag = call(Method::GET, &format!("/Users/{id}"))
+    let malformed_etag = call(suite, Method::GET, &format!("/Users/{id}"))
         .header("if-match", "abc")
         .send(client)
         .await;
@@ -376,7 +400,7 @@ pub(super) async fn resources(client: &impl TestClient) {
 
 /// RFC 9110: `If-Match` and `If-None-Match` with `*`, a list, the current and a stale
 /// tag, on GET, PUT, PATCH and DELETE, on existing and missing resources.
-pub(super) async fn precondition_matrix(client: &impl TestClient) {
+pub(super) async fn precondition_matrix(client: &impl TestClient, suite: &Suite) {
     let methods = [Method::GET, Method::PUT, Method::PATCH, Method::DELETE];
     let forms = ["*", "list", "current", "stale"];
     let mut n = 0;
@@ -386,7 +410,7 @@ pub(super) async fn precondition_matrix(client: &impl TestClient) {
                 for exists in [true, false] {
                     n += 1;
                     let (id, current) = if exists {
-                        create_user(client, &format!("matrix-{n}")).await
+                        create_user(client, suite, &format!("matrix-{n}")).await
                     } else {
                         ("missing-id".to_owned(), r#"W/"whatever""#.to_owned())
                     };
@@ -410,7 +434,7 @@ pub(super) async fn precondition_matrix(client: &impl TestClient) {
                         (true, _, false) => success,
                     };
                     let path = format!("/Users/{id}");
-                    let mut request = call(method.clone(), &path).header(header, &value);
+                    let mut request = call(suite, method.clone(), &path).header(header, &value);
                     request = match *method {
                         Method::PUT => request.json(&json!({"schemas": [USER], "userName": format!("matrix-{n}-put")})),
                         Method::PATCH => request.json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "title", "value": "x"}]})),
@@ -450,9 +474,10 @@ pub(super) async fn precondition_matrix(client: &impl TestClient) {
     }
 }
 
-pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient) {
-    let (id, _) = create_user(client, "list me").await;
+pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient, suite: &Suite) {
+    let (id, _) = create_user(client, suite, "list me").await;
     let filtered = call(
+        suite,
         Method::GET,
         "/Users?filter=userName%20eq%20%22LIST%20ME%22&count=5",
     )
@@ -466,7 +491,7 @@ pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient) {
         filtered.headers().get("etag").is_none(),
         "lists carry no ETag"
     );
-    let bad_filter = call(Method::GET, "/Users?filter=userName%20eq")
+    let bad_filter = call(suite, Method::GET, "/Users?filter=userName%20eq")
         .send(client)
         .await;
     assert_scim_error(&bad_filter, 400, "bad filter");
@@ -474,11 +499,14 @@ pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient) {
 
     let search = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq \"list me\""});
     for path in ["/Users/.search", "/.search"] {
-        let response = call(Method::POST, path).json(&search).send(client).await;
+        let response = call(suite, Method::POST, path)
+            .json(&search)
+            .send(client)
+            .await;
         assert_eq!(response.status(), 200, "POST {path}");
         assert_eq!(body(&response)["totalResults"], 1, "POST {path}");
     }
-    let bulk = call(Method::POST, "/Bulk")
+    let bulk = call(suite, Method::POST, "/Bulk")
         .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
             {"method": "POST", "path": "/Users", "bulkId": "b1", "data": {"schemas": [USER], "userName": "bulk-user"}}
         ]}))
@@ -487,12 +515,17 @@ pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient) {
     assert_eq!(bulk.status(), 200);
     assert_eq!(body(&bulk)["Operations"][0]["status"], "201");
 
-    let other = call(Method::GET, &format!("/Users/{id}"))
-        .token(OTHER_TOKEN)
-        .send(client)
-        .await;
+    let other = call_under(
+        suite,
+        &suite.other_prefix,
+        Method::GET,
+        &format!("/Users/{id}"),
+    )
+    .token(OTHER_TOKEN)
+    .send(client)
+    .await;
     assert_scim_error(&other, 404, "another tenant's user");
-    let other_list = call(Method::GET, "/Users")
+    let other_list = call_under(suite, &suite.other_prefix, Method::GET, "/Users")
         .token(OTHER_TOKEN)
         .send(client)
         .await;
@@ -501,4 +534,64 @@ pub(super) async fn lists_bulk_and_tenants(client: &impl TestClient) {
         0,
         "another tenant's list"
     );
+}
+
+/// Every location a client sees comes from the public base URL: single resources,
+/// lists, bulk, discovery; and a tenant in the path must be the token's.
+pub(super) async fn locations(client: &impl TestClient, suite: &Suite) {
+    let base = &suite.location_base;
+    let (id, _) = create_user(client, suite, "located").await;
+    let got = body(
+        &call(suite, Method::GET, &format!("/Users/{id}"))
+            .send(client)
+            .await,
+    );
+    assert_eq!(got["meta"]["location"], format!("{base}/Users/{id}"), "GET");
+    let listed = body(
+        &call(
+            suite,
+            Method::GET,
+            "/Users?filter=userName%20eq%20%22located%22",
+        )
+        .send(client)
+        .await,
+    );
+    assert_eq!(
+        listed["Resources"][0]["meta"]["location"],
+        format!("{base}/Users/{id}"),
+        "list"
+    );
+    let bulk = body(
+        &call(suite, Method::POST, "/Bulk")
+            .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+                {"method": "POST", "path": "/Users", "bulkId": "l", "data": {"schemas": [USER], "userName": "located-bulk"}}
+            ]}))
+            .send(client)
+            .await,
+    );
+    let bulk_location = bulk["Operations"][0]["location"].as_str().unwrap_or("");
+    assert!(
+        bulk_location.starts_with(&format!("{base}/Users/")),
+        "bulk location {bulk_location}"
+    );
+    let spc = body(
+        &call(suite, Method::GET, "/ServiceProviderConfig")
+            .send(client)
+            .await,
+    );
+    assert_eq!(
+        spc["meta"]["location"],
+        format!("{base}/ServiceProviderConfig"),
+        "discovery"
+    );
+    if suite.config == SuiteConfig::TenantInPath {
+        let foreign = call_under(suite, &suite.other_prefix, Method::GET, "/Users")
+            .send(client)
+            .await;
+        assert_scim_error(
+            &foreign,
+            403,
+            "a tenant in the path that is not the token's",
+        );
+    }
 }

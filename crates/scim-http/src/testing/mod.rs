@@ -2,13 +2,18 @@
 //!
 //! An adapter implements [`TestClient`] (send one `http::Request`, get the
 //! `http::Response`) over a server built from [`test_service`], and calls
-//! [`run_http_test_suite`]:
+//! [`run_http_test_suite`] under every [`SuiteConfig`]:
 //!
 //! ```
 //! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 //! # rt.block_on(async {
-//! // The service itself is a client; an adapter wraps it in its framework first.
-//! scim_http::testing::run_http_test_suite(&scim_http::testing::test_service()).await;
+//! use scim_http::testing::{SuiteConfig, run_http_test_suite, test_service};
+//!
+//! for config in SuiteConfig::ALL {
+//!     // The service itself is a client; an adapter wraps it in its framework first.
+//!     let (service, suite) = test_service(config);
+//!     run_http_test_suite(&service, &suite).await;
+//! }
 //! # });
 //! ```
 
@@ -28,6 +33,10 @@ use crate::{HttpConfig, ScimService, StaticTokens};
 pub const TOKEN: &str = "suite-token-default";
 /// The bearer token of the second tenant in [`test_service`].
 pub const OTHER_TOKEN: &str = "suite-token-other";
+/// The public base URL of the suite's service: not the address any test binds.
+pub const PUBLIC_URL: &str = "https://scim.example.test/scim/v2";
+/// The origin the trusted proxy of [`SuiteConfig::BehindProxy`] names.
+pub const PROXY_ORIGIN: &str = "https://proxy.example.test";
 
 /// Sends requests to the server under test.
 pub trait TestClient {
@@ -37,37 +46,107 @@ pub trait TestClient {
 
 impl TestClient for ScimService {
     fn send(&self, request: http::Request<Bytes>) -> impl Future<Output = http::Response<Bytes>> {
-        self.call(request)
+        self.handle(request)
     }
 }
 
-/// The service the suite expects: in-memory storage, base path `/scim/v2`, tokens
-/// [`TOKEN`] and [`OTHER_TOKEN`] for two tenants with fresh random names.
-pub fn test_service() -> ScimService {
-    test_service_with(Arc::new(InMemoryProvider::new()))
+/// A configuration the suite runs under; every adapter runs each of [`ALL`](Self::ALL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuiteConfig {
+    /// The tenant comes from the token; locations under [`PUBLIC_URL`].
+    PublicUrl,
+    /// The tenant is the first path segment (`/scim/v2/{tenant}/Users`) and must match
+    /// the token's; locations carry it.
+    TenantInPath,
+    /// Behind a trusted proxy: requests carry `X-Forwarded-Proto` / `-Host`, and
+    /// locations are under [`PROXY_ORIGIN`].
+    BehindProxy,
+}
+
+impl SuiteConfig {
+    /// Every configuration.
+    pub const ALL: [SuiteConfig; 3] = [Self::PublicUrl, Self::TenantInPath, Self::BehindProxy];
+}
+
+/// What the checks need to know of the service under test: where to send requests
+/// and what locations to expect.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    config: SuiteConfig,
+    /// The path prefix of [`TOKEN`]'s tenant, and of [`OTHER_TOKEN`]'s.
+    prefix: String,
+    other_prefix: String,
+    /// What every location starts with.
+    location_base: String,
+}
+
+impl Suite {
+    /// The configuration.
+    pub fn config(&self) -> SuiteConfig {
+        self.config
+    }
+}
+
+/// The service the suite expects: in-memory storage, public URL [`PUBLIC_URL`], tokens
+/// [`TOKEN`] and [`OTHER_TOKEN`] for two tenants with fresh random names, configured as
+/// `config` says.
+pub fn test_service(config: SuiteConfig) -> (ScimService, Suite) {
+    test_service_with(Arc::new(InMemoryProvider::new()), config)
 }
 
 /// The same service over another provider, to run the suite against a storage backend.
-pub fn test_service_with(provider: Arc<dyn ResourceProvider>) -> ScimService {
+pub fn test_service_with(
+    provider: Arc<dyn ResourceProvider>,
+    config: SuiteConfig,
+) -> (ScimService, Suite) {
     let handler = ScimOperationHandler::new(
         provider,
         Arc::new(SchemaRegistry::default()),
-        ServiceConfig::new("http://localhost/scim/v2"),
+        ServiceConfig::new(PUBLIC_URL),
     );
     // Fresh tenants each time, so the suite can run again and again on one database.
-    let run = scim_provider::new_id();
+    let run = scim_provider::new_id().expect("randomness for the suite's tenants");
+    let (tenant, other) = (format!("suite-{run}"), format!("suite-other-{run}"));
     let tokens = StaticTokens::new()
-        .with_token(TOKEN, &format!("suite-{run}"))
-        .with_token(OTHER_TOKEN, &format!("suite-other-{run}"));
-    ScimService::new(handler, tokens, HttpConfig::default())
+        .with_token(TOKEN, &tenant)
+        .with_token(OTHER_TOKEN, &other);
+    let http = HttpConfig {
+        tenant_in_path: config == SuiteConfig::TenantInPath,
+        trust_forwarded: config == SuiteConfig::BehindProxy,
+        ..HttpConfig::default()
+    };
+    let path = "/scim/v2";
+    let suite = match config {
+        SuiteConfig::PublicUrl => Suite {
+            config,
+            prefix: path.into(),
+            other_prefix: path.into(),
+            location_base: PUBLIC_URL.into(),
+        },
+        SuiteConfig::TenantInPath => Suite {
+            config,
+            prefix: format!("{path}/{tenant}"),
+            other_prefix: format!("{path}/{other}"),
+            location_base: format!("{PUBLIC_URL}/{tenant}"),
+        },
+        SuiteConfig::BehindProxy => Suite {
+            config,
+            prefix: path.into(),
+            other_prefix: path.into(),
+            location_base: format!("{PROXY_ORIGIN}{path}"),
+        },
+    };
+    (ScimService::new(handler, tokens, http), suite)
 }
 
-/// Runs every check against `client`; panics naming the first check that fails.
-pub async fn run_http_test_suite(client: &impl TestClient) {
-    checks::authentication(client).await;
-    checks::routing(client).await;
-    checks::content(client).await;
-    checks::resources(client).await;
-    checks::precondition_matrix(client).await;
-    checks::lists_bulk_and_tenants(client).await;
+/// Runs every check against `client` serving the service `suite` describes; panics
+/// naming the first check that fails.
+pub async fn run_http_test_suite(client: &impl TestClient, suite: &Suite) {
+    checks::authentication(client, suite).await;
+    checks::routing(client, suite).await;
+    checks::content(client, suite).await;
+    checks::resources(client, suite).await;
+    checks::precondition_matrix(client, suite).await;
+    checks::lists_bulk_and_tenants(client, suite).await;
+    checks::locations(client, suite).await;
 }

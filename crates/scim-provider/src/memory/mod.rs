@@ -162,7 +162,7 @@ impl InMemoryProvider {
         let id: Arc<str> = match target {
             Target::New => match object.get("id").and_then(Value::as_str) {
                 Some(id) if !id.is_empty() => id.into(),
-                _ => crate::new_id().into(),
+                _ => crate::new_id()?.into(),
             },
             Target::Existing { id, .. } => id.into(),
         };
@@ -272,7 +272,9 @@ impl InMemoryProvider {
         };
         check_expected(&entry.version, expected)?;
         let keys = shard.keys(&entry.parse_base()?);
-        let entry = state.remove(id, &keys).expect("present under the lock");
+        let entry = state
+            .remove(id, &keys)
+            .ok_or_else(|| ProviderError::not_found(resource_type, id))?;
         let (former_members, groups) = {
             let mut memberships = tenant.memberships();
             let former: Vec<String> = entry

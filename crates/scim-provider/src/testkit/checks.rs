@@ -16,7 +16,7 @@ const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 fn tenant(check: &str) -> RequestContext {
-    RequestContext::new(format!("contract-{check}-{}", crate::new_id()))
+    RequestContext::new(format!("contract-{check}-{}", crate::new_id().expect("randomness")))
 }
 
 fn user(name: &str) -> Value {
