@@ -1,7 +1,9 @@
 //! Mount a SCIM 2.0 endpoint on actix-web 4.
 //!
-//! actix-web is built on `http` 0.2 while [`ScimService`] speaks `http` 1, so requests
-//! and responses are converted at the edge; nothing else happens here.
+//! actix-web is built on `http` 0.2 while [`ScimService`] speaks `http` 1, so the
+//! request head and the response are converted at the edge, and the body is streamed
+//! to [`ScimService::serve`], which reads it within its limit; nothing else happens
+//! here.
 //!
 //! ```no_run
 //! # async fn run(service: scim_http::ScimService) -> std::io::Result<()> {
@@ -17,14 +19,21 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use http_body::Frame;
+use http_body_util::StreamBody;
 use scim_http::ScimService;
+use scim_ops::{ErrorKind, ScimError};
 
 /// Registers a scope answering every request under the service's base path.
 pub fn configure(service: ScimService) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
-        let base = format!("/{}", service.config().base_path.trim_matches('/'));
+        let scope = match service.base_path() {
+            "/" => "",
+            base => base,
+        };
         config.service(
-            web::scope(&base)
+            web::scope(scope)
                 .app_data(web::Data::new(service.clone()))
                 .default_service(web::to(handle)),
         );
@@ -36,26 +45,29 @@ async fn handle(
     body: web::Payload,
     service: web::Data<ScimService>,
 ) -> HttpResponse {
-    let limit = service.config().max_body_size;
-    let response = match body.to_bytes_limited(limit).await {
-        Ok(Ok(bytes)) => match to_http(&request, bytes) {
-            Some(request) => service.call(request).await,
-            None => service.payload_too_large(),
-        },
-        _ => service.payload_too_large(),
+    let response = match head(&request) {
+        Ok(head) => {
+            let frames = body.map(|chunk| chunk.map(Frame::data));
+            let (parts, ()) = head.into_parts();
+            let request = http::Request::from_parts(parts, StreamBody::new(frames));
+            service.serve(request).await
+        }
+        Err(detail) => scim_http::error_response(ScimError::new(ErrorKind::BadRequest, detail)),
     };
     from_http(response)
 }
 
-/// An actix request (`http` 0.2) as an `http` 1 request.
-fn to_http(request: &HttpRequest, body: Bytes) -> Option<http::Request<Bytes>> {
+/// An actix request head (`http` 0.2) as an `http` 1 request head.
+fn head(request: &HttpRequest) -> Result<http::Request<()>, String> {
     let mut builder = http::Request::builder()
         .method(request.method().as_str())
         .uri(request.uri().to_string());
     for (name, value) in request.headers() {
         builder = builder.header(name.as_str(), value.as_bytes());
     }
-    builder.body(body).ok()
+    builder
+        .body(())
+        .map_err(|e| format!("the request head could not be read: {e}"))
 }
 
 /// An `http` 1 response as an actix response.

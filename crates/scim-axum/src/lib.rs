@@ -1,45 +1,56 @@
 //! Mount a SCIM 2.0 endpoint on axum 0.8.
 //!
-//! [`router`] turns a [`ScimService`] into an axum `Router` serving everything under the
-//! service's base path; merge it into your application's router.
+//! A [`ScimService`] is a `tower::Service`, so axum nests it as it is:
 //!
 //! ```no_run
 //! # async fn run(service: scim_http::ScimService) {
-//! let app = axum::Router::new().merge(scim_axum::router(service));
+//! let app = axum::Router::new().nest_service(service.base_path(), service.nested());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
 //! axum::serve(listener, app).await.unwrap();
 //! # }
 //! ```
+//!
+//! [`router`] is that one line. Wrap the service in any tower or tower-http layer
+//! (timeouts, tracing, compression) before nesting it. An app that authenticates in its
+//! own middleware inserts a [`Principal`] into the request's extensions and builds the
+//! service with [`scim_http::FromExtensions`]; its own handlers read the same principal
+//! with the [`ScimPrincipal`] extractor.
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::Request;
-use axum::response::Response;
-use axum::routing::any;
-use scim_http::ScimService;
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use scim_http::{Principal, ScimService};
+use scim_ops::{ErrorKind, ScimError};
 
-/// A router answering every request under the service's base path.
+/// A router serving the service under its base path (as a fallback when that is `/`).
 pub fn router(service: ScimService) -> Router {
-    let base = format!("/{}", service.config().base_path.trim_matches('/'));
-    let handler = move |request: Request| {
-        let service = service.clone();
-        async move { handle(&service, request).await }
-    };
-    Router::new()
-        .route(&base, any(handler.clone()))
-        .route(&format!("{base}/"), any(handler.clone()))
-        .route(&format!("{base}/{{*rest}}"), any(handler))
+    match service.base_path() {
+        "/" => Router::new().fallback_service(service),
+        base => Router::new().nest_service(base, service.nested()),
+    }
 }
 
-async fn handle(service: &ScimService, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    // One byte past the limit, so the service itself answers a too-large body.
-    let limit = service.config().max_body_size.saturating_add(1);
-    let response = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => service.call(http::Request::from_parts(parts, bytes)).await,
-        Err(_) => service.payload_too_large(),
-    };
-    response.map(Body::from)
+/// The [`Principal`] an app's authentication middleware put in the request's
+/// extensions, as an axum extractor: what SCIM sees through
+/// [`scim_http::FromExtensions`]. Without one the handler answers SCIM's `401`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimPrincipal(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for ScimPrincipal {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Principal>() {
+            Some(principal) => Ok(Self(principal.clone())),
+            None => {
+                let err = ScimError::new(ErrorKind::Unauthorized, "no authenticated principal");
+                Err(scim_http::error_response(err)
+                    .map(axum::body::Body::from)
+                    .into_response())
+            }
+        }
+    }
 }
 
 /// The client of `scim_http`'s HTTP test suite for an axum router.

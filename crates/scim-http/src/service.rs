@@ -369,6 +369,19 @@ fn error(err: ScimError) -> Response<Bytes> {
     into_http(err.into())
 }
 
+/// A SCIM error as an HTTP response (status, `application/scim+json` error body), for
+/// an adapter that fails before the service sees the request.
+///
+/// ```
+/// use scim_ops::{ErrorKind, ScimError};
+///
+/// let response = scim_http::error_response(ScimError::new(ErrorKind::BadRequest, "unreadable"));
+/// assert_eq!(response.status(), 400);
+/// ```
+pub fn error_response(err: ScimError) -> Response<Bytes> {
+    error(err)
+}
+
 fn unauthorized(detail: &str) -> Response<Bytes> {
     let mut response = error(ScimError::new(ErrorKind::Unauthorized, detail));
     response.headers_mut().insert(

@@ -10,8 +10,10 @@
 //! # }
 //! ```
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use futures_util::{Stream, StreamExt};
+use http_body::Frame;
+use http_body_util::StreamBody;
 use scim_http::ScimService;
 use warp::filters::path::FullPath;
 use warp::{Filter, Rejection};
@@ -20,18 +22,17 @@ use warp::{Filter, Rejection};
 pub fn filter(
     service: ScimService,
 ) -> impl Filter<Extract = (http::Response<Bytes>,), Error = Rejection> + Clone {
-    let base: std::sync::Arc<str> =
-        format!("/{}", service.config().base_path.trim_matches('/')).into();
+    let base: std::sync::Arc<str> = service.base_path().into();
     let under_base = warp::path::full().and_then(move |path: FullPath| {
-        let inside = path
-            .as_str()
-            .strip_prefix(&*base)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        let inside = base == "/".into()
+            || path
+                .as_str()
+                .strip_prefix(&*base)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
         async move {
-            if inside {
-                Ok(path)
-            } else {
-                Err(warp::reject::not_found())
+            match inside {
+                true => Ok(path),
+                false => Err(warp::reject::not_found()),
             }
         }
     });
@@ -45,46 +46,28 @@ pub fn filter(
             move |path: FullPath, method, query: String, headers, body| {
                 let service = service.clone();
                 async move {
-                    let uri = if query.is_empty() {
-                        path.as_str().to_owned()
-                    } else {
-                        format!("{}?{query}", path.as_str())
+                    let uri = match query.is_empty() {
+                        true => path.as_str().to_owned(),
+                        false => format!("{}?{query}", path.as_str()),
                     };
-                    let limit = service.config().max_body_size;
-                    let Some(bytes) = read_limited(body, limit).await else {
-                        return service.payload_too_large();
-                    };
-                    let mut request = http::Request::new(bytes);
+                    // The service reads the body, within its limit, as it reads any body.
+                    let mut request = http::Request::new(StreamBody::new(frames(body)));
                     *request.method_mut() = method;
                     *request.headers_mut() = headers;
                     // warp hands over a valid path; should it not, "/" is answered 404.
                     *request.uri_mut() =
                         uri.parse().unwrap_or_else(|_| http::Uri::from_static("/"));
-                    service.call(request).await
+                    service.serve(request).await
                 }
             },
         )
 }
 
-/// The whole body, or `None` once it passes `limit` bytes or fails to arrive.
-async fn read_limited<S, B>(body: S, limit: usize) -> Option<Bytes>
+/// warp's body chunks as `http_body` frames.
+fn frames<S, B>(body: S) -> impl Stream<Item = Result<Frame<Bytes>, warp::Error>>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let mut body = std::pin::pin!(body);
-    let mut collected = BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.ok()?;
-        if collected.len() + chunk.remaining() > limit {
-            return None;
-        }
-        while chunk.has_remaining() {
-            let part = chunk.chunk();
-            collected.extend_from_slice(part);
-            let n = part.len();
-            chunk.advance(n);
-        }
-    }
-    Some(collected.freeze())
+    body.map(|chunk| chunk.map(|mut buf| Frame::data(buf.copy_to_bytes(buf.remaining()))))
 }
