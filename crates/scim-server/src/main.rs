@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use scim_http::{HttpConfig, ScimService, StaticTokens};
-use scim_ops::{ScimOperationHandler, ServiceConfig};
+use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
 use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
 use scim_schema::SchemaRegistry;
 use scim_sql::SqlProvider;
@@ -59,7 +59,7 @@ async fn run(config: Config) -> Result<(), String> {
     let tokens = match &config.token {
         Some(token) => StaticTokens::new().with_token(token, RequestContext::DEFAULT_TENANT),
         None => {
-            let (tokens, generated) = StaticTokens::from_env()?;
+            let (tokens, generated) = StaticTokens::from_env().map_err(|e| e.to_string())?;
             if let Some(token) = generated {
                 println!("Generated bearer token (shown once): {token}");
             }
@@ -71,12 +71,28 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let base_url = format!("http://{address}/scim/v2");
-    let handler = ScimOperationHandler::new(provider, registry, ServiceConfig::new(&base_url));
-    let service = ScimService::new(handler, tokens, HttpConfig::default());
+    let base_url = match config.public_url.clone() {
+        Some(url) => url,
+        None => BaseUrl::new(&format!("http://{address}/scim/v2")),
+    };
+    let handler =
+        ScimOperationHandler::new(provider, registry, ServiceConfig::at(base_url.clone()));
+    let http = HttpConfig {
+        trust_forwarded: config.trust_forwarded,
+        tenant_in_path: config.tenant_in_path,
+        ..HttpConfig::default()
+    };
+    let service = ScimService::new(handler, tokens, http);
     let app = scim_axum::router(service).route("/healthz", get(|| async { "ok" }));
 
-    tracing::info!(url = %base_url, database = %redact(&config.database), "SCIM server listening on {base_url}");
+    tracing::info!(
+        url = %base_url,
+        listen = %address,
+        database = %redact(&config.database),
+        trust_forwarded = config.trust_forwarded,
+        tenant_in_path = config.tenant_in_path,
+        "SCIM server listening on {address}, public URL {base_url}"
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await

@@ -25,6 +25,7 @@ mod migrate;
 mod provider;
 mod row;
 mod statistics;
+mod unique;
 mod write;
 
 pub use dialect::Dialect;

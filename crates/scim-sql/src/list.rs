@@ -26,7 +26,7 @@ impl SqlProvider {
         definition: &ResourceDefinition,
         query: &ListQuery,
     ) -> Result<ListPage, ProviderError> {
-        let window = query.window()?;
+        let window = query.window();
         let condition = query
             .filter
             .as_ref()

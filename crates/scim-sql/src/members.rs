@@ -8,7 +8,7 @@ use scim_provider::{
     base_hash, group_reference,
 };
 use scim_schema::{DateTime, ResourceDefinition};
-use scim_version::{ConditionalResult, ScimVersion};
+use scim_version::{ScimVersion, VersionConflict};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
@@ -17,6 +17,10 @@ use crate::row::{Stored, from_hex, stale, text, to_hex};
 
 /// Ids per `IN (…)` list when rendering many rows.
 const RENDER_CHUNK: usize = 200;
+
+/// Member rows per `INSERT` or `DELETE … IN (…)`: 6 parameters a row keeps an insert at
+/// 600 parameters, far below every dialect's limit (SQLite's oldest is 999).
+const MEMBER_BATCH: usize = 100;
 
 impl SqlProvider {
     /// Full resources from stored rows of one type: base, members, derived groups and
@@ -230,27 +234,123 @@ impl SqlProvider {
             .collect())
     }
 
-    pub(crate) async fn insert_member(
+    /// Which of `ids` are a resource of none of `resource_types`: one query per
+    /// [`RENDER_CHUNK`] ids.
+    pub(crate) async fn missing_ids(
+        &self,
+        ctx: &RequestContext,
+        resource_types: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<String>, ProviderError> {
+        if resource_types.is_empty() || ids.is_empty() {
+            return Ok(ids.iter().map(|id| (*id).to_owned()).collect());
+        }
+        let mut conn = self.pool.acquire().await.map_err(storage)?;
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(RENDER_CHUNK) {
+            let sql = self.sql(&format!(
+                "SELECT id FROM scim_resources WHERE tenant = ? AND resource_type IN ({}) AND id IN ({})",
+                placeholders(resource_types.len()),
+                placeholders(chunk.len())
+            ));
+            let mut query = sqlx::query(&sql).bind(ctx.tenant());
+            for resource_type in resource_types {
+                query = query.bind(*resource_type);
+            }
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await.map_err(storage)? {
+                found.insert(row.try_get::<String, _>("id").map_err(storage)?);
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter(|id| !found.contains(**id))
+            .map(|id| (*id).to_owned())
+            .collect())
+    }
+
+    /// Replaces every member row of a group by `members`, in order: one delete, then
+    /// inserts of [`MEMBER_BATCH`] rows per statement.
+    pub(crate) async fn replace_members(
         &self,
         conn: &mut AnyConnection,
         ctx: &RequestContext,
         group_type: &str,
         group_id: &str,
-        member: &Member,
-        position: i64,
+        members: &[Member],
     ) -> Result<(), ProviderError> {
-        sqlx::query(&self.sql(
-            "INSERT INTO scim_members (tenant, group_type, group_id, member_id, member, position) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
+        sqlx::query(
+            &self.sql(
+                "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?",
+            ),
+        )
         .bind(ctx.tenant())
         .bind(group_type)
         .bind(group_id)
-        .bind(&member.value)
-        .bind(member.to_json().to_string())
-        .bind(position)
         .execute(&mut *conn)
         .await
         .map_err(storage)?;
+        self.insert_members(conn, ctx, group_type, group_id, members, 0)
+            .await
+    }
+
+    /// Inserts member rows at positions from `first`, [`MEMBER_BATCH`] per statement.
+    async fn insert_members(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        group_id: &str,
+        members: &[Member],
+        first: i64,
+    ) -> Result<(), ProviderError> {
+        let mut position = first;
+        for batch in members.chunks(MEMBER_BATCH) {
+            let rows = vec!["(?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+            let sql = self.sql(&format!(
+                "INSERT INTO scim_members (tenant, group_type, group_id, member_id, member, position) VALUES {rows}"
+            ));
+            let mut query = sqlx::query(&sql);
+            for member in batch {
+                query = query
+                    .bind(ctx.tenant())
+                    .bind(group_type)
+                    .bind(group_id)
+                    .bind(&member.value)
+                    .bind(member.to_json().to_string())
+                    .bind(position);
+                position += 1;
+            }
+            query.execute(&mut *conn).await.map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the rows of these members of a group, [`MEMBER_BATCH`] per statement.
+    async fn delete_members(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        group_id: &str,
+        members: &[&str],
+    ) -> Result<(), ProviderError> {
+        for batch in members.chunks(MEMBER_BATCH) {
+            let sql = self.sql(&format!(
+                "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id IN ({})",
+                placeholders(batch.len())
+            ));
+            let mut query = sqlx::query(&sql)
+                .bind(ctx.tenant())
+                .bind(group_type)
+                .bind(group_id);
+            for member in batch {
+                query = query.bind(*member);
+            }
+            query.execute(&mut *conn).await.map_err(storage)?;
+        }
         Ok(())
     }
 
@@ -263,7 +363,7 @@ impl SqlProvider {
         id: &str,
         delta: &MembershipDelta,
         expected: Option<&ScimVersion>,
-    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+    ) -> Result<ScimVersion, ProviderError> {
         let definition = self.definition(group_type)?.clone();
         if !definition.has_members() {
             return Err(ProviderError::invalid(format!(
@@ -271,11 +371,12 @@ impl SqlProvider {
                 definition.name()
             )));
         }
-        let Some(stored) = self.load(conn, ctx, definition.name(), id, true).await? else {
-            return Ok(ConditionalResult::NotFound);
-        };
+        let stored = self
+            .load(conn, ctx, definition.name(), id, true)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(definition.name(), id))?;
         if let Some(conflict) = stale(&stored, expected) {
-            return Ok(ConditionalResult::VersionMismatch(conflict));
+            return Err(conflict.into());
         }
         let present: HashSet<String> = self
             .member_ids(conn, ctx, definition.name(), id)
@@ -295,34 +396,34 @@ impl SqlProvider {
         if let Ok(Some(top)) = row.try_get::<Option<i64>, _>("top") {
             position = position.max(top + 1);
         }
-        let mut added = HashSet::new();
-        for member in &delta.add {
-            if present.contains(&member.value) || !added.insert(member.value.clone()) {
-                continue;
-            }
-            self.insert_member(conn, ctx, definition.name(), id, member, position)
-                .await?;
-            position += 1;
+        let mut seen = HashSet::new();
+        let added: Vec<Member> = delta
+            .add
+            .iter()
+            .filter(|m| !present.contains(&m.value) && seen.insert(m.value.as_str()))
+            .cloned()
+            .collect();
+        let mut seen = HashSet::new();
+        let removed: Vec<&str> = delta
+            .remove
+            .iter()
+            .map(String::as_str)
+            .filter(|m| present.contains(*m) && seen.insert(*m))
+            .collect();
+        self.insert_members(conn, ctx, definition.name(), id, &added, position)
+            .await?;
+        self.delete_members(conn, ctx, definition.name(), id, &removed)
+            .await?;
+        for member in &added {
             digest.insert(&member.value);
             changed.push(member.value.clone());
         }
-        for member in &delta.remove {
-            if !present.contains(member) {
-                continue;
-            }
-            sqlx::query(&self.sql("DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id = ?"))
-                .bind(ctx.tenant())
-                .bind(definition.name())
-                .bind(id)
-                .bind(member)
-                .execute(&mut *conn)
-                .await
-                .map_err(storage)?;
+        for member in &removed {
             digest.remove(member);
-            changed.push(member.clone());
+            changed.push((*member).to_owned());
         }
         if changed.is_empty() {
-            return Ok(ConditionalResult::Success(stored.scim_version()));
+            return Ok(stored.scim_version());
         }
         let mut base: Value = serde_json::from_str(&stored.base)
             .map_err(|e| ProviderError::storage("stored resource is not JSON", e))?;
@@ -334,7 +435,7 @@ impl SqlProvider {
         }
         let hash = base_hash(&base);
         let version = Stored::compute_version(hash, digest, stored.groups);
-        sqlx::query(&self.sql(
+        let updated = sqlx::query(&self.sql(
             "UPDATE scim_resources SET base = ?, base_hash = ?, members_digest = ?, version = ? \
              WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?",
         ))
@@ -349,10 +450,18 @@ impl SqlProvider {
         .execute(&mut *conn)
         .await
         .map_err(storage)?;
+        if updated.rows_affected() == 0 {
+            // The locked read found it at this version; another writer got past the lock.
+            let now = self.load(conn, ctx, definition.name(), id, false).await?;
+            return Err(match now {
+                Some(now) => VersionConflict::new(stored.scim_version(), now.scim_version()).into(),
+                None => ProviderError::not_found(definition.name(), id),
+            });
+        }
         for member in &changed {
             self.refresh_member(conn, ctx.tenant(), member).await?;
         }
-        Ok(ConditionalResult::Success(version))
+        Ok(version)
     }
 
     /// A membership delta in its own transaction.
@@ -363,7 +472,7 @@ impl SqlProvider {
         id: &str,
         delta: &MembershipDelta,
         expected: Option<&ScimVersion>,
-    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
+    ) -> Result<ScimVersion, ProviderError> {
         let result = retrying(|| async {
             let mut tx = self.pool.begin().await.map_err(storage)?;
             let result = self

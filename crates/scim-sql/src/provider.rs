@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use scim_provider::{
-    ConditionalProvider, ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext,
-    ResourceProvider, VersionedResource, require_found,
+    ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
+    VersionedResource,
 };
 use scim_schema::{ResourceDefinition, SchemaRegistry};
-use scim_version::{ConditionalResult, ScimVersion};
+use scim_version::ScimVersion;
 use serde_json::Value;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool};
@@ -18,6 +18,7 @@ use crate::Dialect;
 use crate::migrate;
 use crate::row::{STORED_COLUMNS, Stored, stored_from};
 use crate::statistics::{self, Statistics};
+use crate::write::Target;
 
 /// A [`ResourceProvider`] and [`ConditionalProvider`] on SQLite, PostgreSQL or
 /// MySQL/MariaDB.
@@ -252,11 +253,7 @@ impl ResourceProvider for SqlProvider {
         resource_type: &str,
         resource: Value,
     ) -> Result<VersionedResource, ProviderError> {
-        require_found(
-            self.write(ctx, resource_type, None, resource).await?,
-            resource_type,
-            "",
-        )
+        self.write(ctx, resource_type, Target::New, resource).await
     }
 
     async fn get(
@@ -282,13 +279,10 @@ impl ResourceProvider for SqlProvider {
         resource_type: &str,
         id: &str,
         resource: Value,
+        expected: Option<&ScimVersion>,
     ) -> Result<VersionedResource, ProviderError> {
-        require_found(
-            self.write(ctx, resource_type, Some((id, None)), resource)
-                .await?,
-            resource_type,
-            id,
-        )
+        let target = Target::Existing { id, expected };
+        self.write(ctx, resource_type, target, resource).await
     }
 
     async fn delete(
@@ -296,12 +290,9 @@ impl ResourceProvider for SqlProvider {
         ctx: &RequestContext,
         resource_type: &str,
         id: &str,
+        expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError> {
-        require_found(
-            self.remove(ctx, resource_type, id, None).await?,
-            resource_type,
-            id,
-        )
+        self.remove(ctx, resource_type, id, expected).await
     }
 
     async fn list(
@@ -320,52 +311,17 @@ impl ResourceProvider for SqlProvider {
         resource_type: &str,
         id: &str,
         delta: &MembershipDelta,
+        expected: Option<&ScimVersion>,
     ) -> Result<ScimVersion, ProviderError> {
-        require_found(
-            self.delta(ctx, resource_type, id, delta, None).await?,
-            resource_type,
-            id,
-        )
+        self.delta(ctx, resource_type, id, delta, expected).await
     }
 
-    fn conditional(&self) -> Option<&dyn ConditionalProvider> {
-        Some(self)
-    }
-}
-
-#[async_trait]
-impl ConditionalProvider for SqlProvider {
-    async fn conditional_update(
+    async fn missing(
         &self,
         ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        resource: Value,
-        expected: &ScimVersion,
-    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
-        self.write(ctx, resource_type, Some((id, Some(expected))), resource)
-            .await
-    }
-
-    async fn conditional_delete(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        expected: &ScimVersion,
-    ) -> Result<ConditionalResult<()>, ProviderError> {
-        self.remove(ctx, resource_type, id, Some(expected)).await
-    }
-
-    async fn conditional_update_members(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        id: &str,
-        delta: &MembershipDelta,
-        expected: &ScimVersion,
-    ) -> Result<ConditionalResult<ScimVersion>, ProviderError> {
-        self.delta(ctx, resource_type, id, delta, Some(expected))
-            .await
+        resource_types: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<String>, ProviderError> {
+        self.missing_ids(ctx, resource_types, ids).await
     }
 }

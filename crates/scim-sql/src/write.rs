@@ -1,4 +1,5 @@
-//! Writes: create, replace (conditional or not) and delete, each one transaction.
+//! Writes: create, replace (conditional or not) and delete, each one transaction, in
+//! three steps: load what the write depends on, compute what it stores, persist it.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -7,14 +8,51 @@ use scim_provider::{
     Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
     base_hash, stamp_meta,
 };
-use scim_schema::DateTime;
-use scim_version::{ConditionalResult, ScimVersion};
-use serde_json::Value;
-use sqlx::Row;
+use scim_schema::{DateTime, ResourceDefinition};
+use scim_version::{ScimVersion, VersionConflict};
+use serde_json::{Map, Value};
+use sqlx::{AnyConnection, Row};
 
 use crate::indexed::{IndexedValues, delete_emails};
 use crate::provider::{SqlProvider, retrying, storage};
 use crate::row::{Stored, stale, to_hex};
+use crate::unique::UniqueKey;
+
+/// What a write targets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// A new resource (its `id` from the body, or a fresh one).
+    New,
+    /// The resource `id`, at `expected` when given.
+    Existing {
+        id: &'a str,
+        expected: Option<&'a ScimVersion>,
+    },
+}
+
+/// What a write depends on, read under the row lock.
+struct Loaded {
+    /// The stored row a replace overwrites.
+    previous: Option<Stored>,
+    /// Its `meta.created`, kept.
+    created: Option<Value>,
+    /// Its members, to refresh the derived `groups` of those who leave or join.
+    old_members: Vec<String>,
+    /// The groups the resource belongs to (a client-chosen id may have members waiting).
+    groups: SetDigest,
+}
+
+/// What a write stores.
+struct Computed {
+    id: String,
+    base: Value,
+    base_text: String,
+    hash: [u8; 32],
+    members: Vec<Member>,
+    members_digest: SetDigest,
+    version: ScimVersion,
+    indexed: IndexedValues,
+}
 
 impl SqlProvider {
     /// Create, replace, conditional replace.
@@ -22,197 +60,245 @@ impl SqlProvider {
         &self,
         ctx: &RequestContext,
         resource_type: &str,
-        target: Option<(&str, Option<&ScimVersion>)>,
+        target: Target<'_>,
         resource: Value,
-    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
-        let outcome =
-            retrying(|| self.write_once(ctx, resource_type, target, resource.clone())).await?;
-        self.wrote().await;
-        Ok(outcome)
-    }
-
-    async fn write_once(
-        &self,
-        ctx: &RequestContext,
-        resource_type: &str,
-        target: Option<(&str, Option<&ScimVersion>)>,
-        resource: Value,
-    ) -> Result<ConditionalResult<VersionedResource>, ProviderError> {
+    ) -> Result<VersionedResource, ProviderError> {
         let definition = self.definition(resource_type)?.clone();
-        let Value::Object(mut object) = resource else {
+        let Value::Object(object) = resource else {
             return Err(ProviderError::invalid("a resource must be a JSON object"));
         };
         let id = match target {
-            Some((id, _)) => id.to_owned(),
-            None => match object.get("id").and_then(Value::as_str) {
+            Target::Existing { id, .. } => id.to_owned(),
+            Target::New => match object.get("id").and_then(Value::as_str) {
                 Some(id) if !id.is_empty() => id.to_owned(),
                 _ => scim_provider::new_id()?,
             },
         };
-        object.insert("id".into(), Value::String(id.clone()));
-        let members: Vec<Member> = match object.remove("members") {
-            Some(Value::Array(items)) if definition.has_members() => {
-                let mut seen = HashSet::new();
-                items
-                    .iter()
-                    .filter_map(Member::from_json)
-                    .filter(|m| seen.insert(m.value.clone()))
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        object.remove("groups");
+        let outcome = retrying(|| async {
+            let mut tx = self.pool.begin().await.map_err(storage)?;
+            let loaded = self
+                .load_for_write(&mut tx, ctx, &definition, &id, target)
+                .await?;
+            let computed = compute(&definition, &id, object.clone(), &loaded);
+            let stored = self
+                .persist(&mut tx, ctx, &definition, computed, &loaded)
+                .await?;
+            tx.commit().await.map_err(storage)?;
+            Ok(stored)
+        })
+        .await?;
+        self.wrote().await;
+        Ok(outcome)
+    }
 
-        let mut tx = self.pool.begin().await.map_err(storage)?;
-        let (previous, created) = match target {
-            None => (None, None),
-            Some((_, expected)) => {
-                let Some(stored) = self
-                    .load(&mut tx, ctx, definition.name(), &id, true)
-                    .await?
-                else {
-                    return Ok(ConditionalResult::NotFound);
-                };
-                if let Some(conflict) = stale(&stored, expected) {
-                    return Ok(ConditionalResult::VersionMismatch(conflict));
-                }
-                let created = serde_json::from_str::<Value>(&stored.base)
-                    .ok()
-                    .and_then(|b| b.pointer("/meta/created").cloned());
-                (Some(stored), created)
-            }
-        };
-        let base = stamp_meta(Value::Object(object), definition.name(), created);
-        let indexed = IndexedValues::of(&definition, &base);
-        let old_members: Vec<String> = if previous.is_some() {
-            self.member_ids(&mut tx, ctx, definition.name(), &id)
-                .await?
-        } else {
-            Vec::new()
-        };
-        let members_digest: SetDigest = members.iter().map(|m| m.value.as_str()).collect();
-        let groups_digest = match &previous {
-            Some(stored) => stored.groups,
-            None if definition.derives_groups() => {
-                self.groups_digest(&mut tx, ctx.tenant(), &id).await?
-            }
-            None => SetDigest::default(),
-        };
-        let hash = base_hash(&base);
-        let version = Stored::compute_version(hash, members_digest, groups_digest);
-        let base_text = base.to_string();
-        let outcome = match &previous {
-            None => sqlx::query(&self.sql(
-                "INSERT INTO scim_resources (tenant, resource_type, id, base, base_hash, members_digest, groups_digest, version, user_name, external_id, display_name, created_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ))
-            .bind(ctx.tenant())
-            .bind(definition.name())
-            .bind(&id)
-            .bind(&base_text)
-            .bind(to_hex(&hash))
-            .bind(to_hex(&members_digest.to_bytes()))
-            .bind(to_hex(&groups_digest.to_bytes()))
-            .bind(version.opaque())
-            .bind(indexed.user_name.clone())
-            .bind(indexed.external_id.clone())
-            .bind(indexed.display_name.clone())
-            .bind(creation_sequence())
-            .execute(&mut *tx)
-            .await,
-            Some(stored) => sqlx::query(&self.sql(
-                "UPDATE scim_resources SET base = ?, base_hash = ?, members_digest = ?, version = ?, user_name = ?, external_id = ?, display_name = ? \
-                 WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?",
-            ))
-            .bind(&base_text)
-            .bind(to_hex(&hash))
-            .bind(to_hex(&members_digest.to_bytes()))
-            .bind(version.opaque())
-            .bind(indexed.user_name.clone())
-            .bind(indexed.external_id.clone())
-            .bind(indexed.display_name.clone())
-            .bind(ctx.tenant())
-            .bind(definition.name())
-            .bind(&id)
-            .bind(&stored.version)
-            .execute(&mut *tx)
-            .await,
-        };
-        if let Err(err) = outcome {
-            // The unique indexes decide: `userName` taken (now or by a concurrent
-            // writer), or, rarely, a client-chosen id.
-            let database = err.as_database_error();
-            let unique = database.is_some_and(|e| e.is_unique_violation());
-            let on_user_name = database.is_some_and(|e| {
-                e.constraint().is_some_and(|c| c.contains("user_name"))
-                    || e.message().contains("user_name")
+    /// Step one: the row a replace overwrites (locked, checked against `expected`),
+    /// its members and its groups.
+    async fn load_for_write(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        id: &str,
+        target: Target<'_>,
+    ) -> Result<Loaded, ProviderError> {
+        let Target::Existing { expected, .. } = target else {
+            let groups = match definition.derives_groups() {
+                true => self.groups_digest(conn, ctx.tenant(), id).await?,
+                false => SetDigest::default(),
+            };
+            return Ok(Loaded {
+                previous: None,
+                created: None,
+                old_members: Vec::new(),
+                groups,
             });
-            return Err(match (unique, indexed.user_name) {
-                (true, Some(name)) if on_user_name => ProviderError::Uniqueness {
-                    attribute: "userName".into(),
-                    value: name,
-                },
-                (true, _) => ProviderError::Uniqueness {
-                    attribute: "id".into(),
-                    value: id,
-                },
-                (false, _) => storage(err),
-            });
+        };
+        let stored = self
+            .load(conn, ctx, definition.name(), id, true)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(definition.name(), id))?;
+        if let Some(conflict) = stale(&stored, expected) {
+            return Err(conflict.into());
         }
-        if previous.is_some() {
-            delete_emails(&mut tx, self.dialect, ctx.tenant(), definition.name(), &id)
+        let created = serde_json::from_str::<Value>(&stored.base)
+            .ok()
+            .and_then(|b| b.pointer("/meta/created").cloned());
+        let old_members = match definition.has_members() {
+            true => self.member_ids(conn, ctx, definition.name(), id).await?,
+            false => Vec::new(),
+        };
+        Ok(Loaded {
+            groups: stored.groups,
+            previous: Some(stored),
+            created,
+            old_members,
+        })
+    }
+
+    /// Step three: the row, its addresses and its member rows, then the resource as
+    /// written (members and groups included).
+    async fn persist(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        computed: Computed,
+        loaded: &Loaded,
+    ) -> Result<VersionedResource, ProviderError> {
+        let (tenant, name, id) = (ctx.tenant(), definition.name(), computed.id.as_str());
+        let written = match &loaded.previous {
+            None => {
+                self.insert_row(conn, tenant, name, &computed, loaded.groups)
+                    .await
+            }
+            Some(stored) => self.update_row(conn, tenant, name, &computed, stored).await,
+        };
+        match written {
+            Ok(0) => return Err(self.lost_row(conn, ctx, name, id, loaded).await),
+            Ok(_) => {}
+            Err(err) => return Err(self.write_error(err, &computed)),
+        }
+        if loaded.previous.is_some() {
+            delete_emails(conn, self.dialect, tenant, name, id)
                 .await
                 .map_err(storage)?;
         }
-        indexed
-            .insert_emails(&mut tx, self.dialect, ctx.tenant(), definition.name(), &id)
+        computed
+            .indexed
+            .insert_emails(conn, self.dialect, tenant, name, id)
             .await
             .map_err(storage)?;
         if definition.has_members() {
-            sqlx::query(&self.sql(
-                "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?",
-            ))
-            .bind(ctx.tenant())
-            .bind(definition.name())
-            .bind(&id)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
-            for (position, member) in members.iter().enumerate() {
-                self.insert_member(
-                    &mut tx,
-                    ctx,
-                    definition.name(),
-                    &id,
-                    member,
-                    position as i64,
-                )
+            self.replace_members(conn, ctx, name, id, &computed.members)
                 .await?;
-            }
-            let new: HashSet<&str> = members.iter().map(|m| m.value.as_str()).collect();
-            let old: HashSet<&str> = old_members.iter().map(String::as_str).collect();
+            let new: HashSet<&str> = computed.members.iter().map(|m| m.value.as_str()).collect();
+            let old: HashSet<&str> = loaded.old_members.iter().map(String::as_str).collect();
             for member in new.symmetric_difference(&old) {
-                self.refresh_member(&mut tx, ctx.tenant(), member).await?;
+                self.refresh_member(conn, tenant, member).await?;
             }
         }
         // Rendered from what was written (refreshing members touched other rows, never
         // this one); only groups the resource already belonged to need a query.
-        let mut resource = base;
-        if let Value::Object(object) = &mut resource {
+        let Computed {
+            mut base,
+            members,
+            version,
+            ..
+        } = computed;
+        if let Value::Object(object) = &mut base {
             if !members.is_empty() {
                 let members = members.iter().map(Member::to_json).collect();
                 object.insert("members".into(), Value::Array(members));
             }
-            if definition.derives_groups() && groups_digest != SetDigest::default() {
-                let groups = self.groups_of(&mut tx, ctx, &[id.as_str()]).await?;
+            if definition.derives_groups() && loaded.groups != SetDigest::default() {
+                let groups = self.groups_of(conn, ctx, &[id]).await?;
                 if let Some(groups) = groups.into_values().next() {
                     object.insert("groups".into(), Value::Array(groups));
                 }
             }
         }
-        let rendered = VersionedResource::with_version(resource, version);
-        tx.commit().await.map_err(storage)?;
-        Ok(ConditionalResult::Success(rendered))
+        Ok(VersionedResource::with_version(base, version))
+    }
+
+    async fn insert_row(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+        resource_type: &str,
+        computed: &Computed,
+        groups: SetDigest,
+    ) -> Result<u64, sqlx::Error> {
+        let indexed = &computed.indexed;
+        let done = sqlx::query(&self.sql(
+            "INSERT INTO scim_resources (tenant, resource_type, id, base, base_hash, members_digest, groups_digest, version, user_name, external_id, display_name, created_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ))
+        .bind(tenant)
+        .bind(resource_type)
+        .bind(&computed.id)
+        .bind(&computed.base_text)
+        .bind(to_hex(&computed.hash))
+        .bind(to_hex(&computed.members_digest.to_bytes()))
+        .bind(to_hex(&groups.to_bytes()))
+        .bind(computed.version.opaque())
+        .bind(indexed.user_name.clone())
+        .bind(indexed.external_id.clone())
+        .bind(indexed.display_name.clone())
+        .bind(creation_sequence())
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The conditional `UPDATE … AND version = ?` on the version read under the lock.
+    async fn update_row(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+        resource_type: &str,
+        computed: &Computed,
+        stored: &Stored,
+    ) -> Result<u64, sqlx::Error> {
+        let indexed = &computed.indexed;
+        let done = sqlx::query(&self.sql(
+            "UPDATE scim_resources SET base = ?, base_hash = ?, members_digest = ?, version = ?, user_name = ?, external_id = ?, display_name = ? \
+             WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?",
+        ))
+        .bind(&computed.base_text)
+        .bind(to_hex(&computed.hash))
+        .bind(to_hex(&computed.members_digest.to_bytes()))
+        .bind(computed.version.opaque())
+        .bind(indexed.user_name.clone())
+        .bind(indexed.external_id.clone())
+        .bind(indexed.display_name.clone())
+        .bind(tenant)
+        .bind(resource_type)
+        .bind(&computed.id)
+        .bind(&stored.version)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// A conditional statement that changed no row although the locked read found it
+    /// at the version it names: another writer got past the lock (a database without
+    /// row locks, a misconfigured isolation level). Reported as the version mismatch
+    /// it is, with the version the row is at now.
+    async fn lost_row(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        loaded: &Loaded,
+    ) -> ProviderError {
+        let Some(read) = &loaded.previous else {
+            return ProviderError::storage("a new row was not written", NoRow);
+        };
+        match self.load(conn, ctx, resource_type, id, false).await {
+            Ok(Some(now)) => VersionConflict::new(read.scim_version(), now.scim_version()).into(),
+            Ok(None) => ProviderError::not_found(resource_type, id),
+            Err(err) => err,
+        }
+    }
+
+    /// A failed row write: a unique key taken (now, or by a concurrent writer) is
+    /// decided by the unique index alone; anything else is a storage failure.
+    fn write_error(&self, err: sqlx::Error, computed: &Computed) -> ProviderError {
+        let key = err
+            .as_database_error()
+            .and_then(|e| UniqueKey::violated(self.dialect, e));
+        match key {
+            Some(UniqueKey::UserName) => ProviderError::Uniqueness {
+                attribute: "userName".into(),
+                value: computed.indexed.user_name.clone().unwrap_or_default(),
+            },
+            Some(UniqueKey::Id) => ProviderError::Uniqueness {
+                attribute: "id".into(),
+                value: computed.id.clone(),
+            },
+            None => storage(err),
+        }
     }
 
     /// Delete, conditional or not; the resource leaves every group it was in.
@@ -222,10 +308,10 @@ impl SqlProvider {
         resource_type: &str,
         id: &str,
         expected: Option<&ScimVersion>,
-    ) -> Result<ConditionalResult<()>, ProviderError> {
-        let outcome = retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
+    ) -> Result<(), ProviderError> {
+        retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
         self.wrote().await;
-        Ok(outcome)
+        Ok(())
     }
 
     async fn remove_once(
@@ -234,46 +320,49 @@ impl SqlProvider {
         resource_type: &str,
         id: &str,
         expected: Option<&ScimVersion>,
-    ) -> Result<ConditionalResult<()>, ProviderError> {
+    ) -> Result<(), ProviderError> {
         let definition = self.definition(resource_type)?.clone();
+        let (tenant, name) = (ctx.tenant(), definition.name());
         let mut tx = self.pool.begin().await.map_err(storage)?;
-        let Some(stored) = self.load(&mut tx, ctx, definition.name(), id, true).await? else {
-            return Ok(ConditionalResult::NotFound);
-        };
+        let stored = self
+            .load(&mut tx, ctx, name, id, true)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(name, id))?;
         if let Some(conflict) = stale(&stored, expected) {
-            return Ok(ConditionalResult::VersionMismatch(conflict));
+            return Err(conflict.into());
         }
-        sqlx::query(&self.sql("DELETE FROM scim_resources WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?"))
-            .bind(ctx.tenant())
-            .bind(definition.name())
+        let deleted = sqlx::query(&self.sql("DELETE FROM scim_resources WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?"))
+            .bind(tenant)
+            .bind(name)
             .bind(id)
             .bind(&stored.version)
             .execute(&mut *tx)
             .await
             .map_err(storage)?;
-        delete_emails(&mut tx, self.dialect, ctx.tenant(), definition.name(), id)
+        if deleted.rows_affected() == 0 {
+            let loaded = Loaded {
+                previous: Some(stored),
+                created: None,
+                old_members: Vec::new(),
+                groups: SetDigest::default(),
+            };
+            return Err(self.lost_row(&mut tx, ctx, name, id, &loaded).await);
+        }
+        delete_emails(&mut tx, self.dialect, tenant, name, id)
             .await
             .map_err(storage)?;
         if definition.has_members() {
-            let former = self.member_ids(&mut tx, ctx, definition.name(), id).await?;
-            sqlx::query(&self.sql(
-                "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?",
-            ))
-            .bind(ctx.tenant())
-            .bind(definition.name())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
+            let former = self.member_ids(&mut tx, ctx, name, id).await?;
+            self.replace_members(&mut tx, ctx, name, id, &[]).await?;
             for member in &former {
-                self.refresh_member(&mut tx, ctx.tenant(), member).await?;
+                self.refresh_member(&mut tx, tenant, member).await?;
             }
         }
         // Remove it from every group it belonged to.
         let rows = sqlx::query(&self.sql(
             "SELECT group_type, group_id FROM scim_members WHERE tenant = ? AND member_id = ?",
         ))
-        .bind(ctx.tenant())
+        .bind(tenant)
         .bind(id)
         .fetch_all(&mut *tx)
         .await
@@ -288,14 +377,58 @@ impl SqlProvider {
         };
         for (group_type, group_id) in groups {
             // Unconditional, inside this transaction: the group is there.
-            let _ = self
-                .apply_delta(&mut tx, ctx, &group_type, &group_id, &delta, None)
+            self.apply_delta(&mut tx, ctx, &group_type, &group_id, &delta, None)
                 .await?;
         }
         tx.commit().await.map_err(storage)?;
-        Ok(ConditionalResult::Success(()))
+        Ok(())
     }
 }
+
+/// Step two: the stored form of a resource (without `members`, `groups`,
+/// `meta.version`), its digests, its version and its indexed values.
+fn compute(
+    definition: &ResourceDefinition,
+    id: &str,
+    mut object: Map<String, Value>,
+    loaded: &Loaded,
+) -> Computed {
+    object.insert("id".into(), Value::String(id.to_owned()));
+    let members: Vec<Member> = match object.remove("members") {
+        Some(Value::Array(items)) if definition.has_members() => {
+            let mut seen = HashSet::new();
+            items
+                .iter()
+                .filter_map(Member::from_json)
+                .filter(|m| seen.insert(m.value.clone()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    object.remove("groups");
+    let base = stamp_meta(
+        Value::Object(object),
+        definition.name(),
+        loaded.created.clone(),
+    );
+    let hash = base_hash(&base);
+    let members_digest: SetDigest = members.iter().map(|m| m.value.as_str()).collect();
+    Computed {
+        id: id.to_owned(),
+        indexed: IndexedValues::of(definition, &base),
+        base_text: base.to_string(),
+        version: Stored::compute_version(hash, members_digest, loaded.groups),
+        hash,
+        members,
+        members_digest,
+        base,
+    }
+}
+
+/// A statement that should have written a row wrote none.
+#[derive(Debug, thiserror::Error)]
+#[error("no row was written")]
+struct NoRow;
 
 /// A creation order key: microseconds since the epoch, strictly increasing within this
 /// process, so resources list in the order they were created (across processes, in the

@@ -7,8 +7,10 @@ use scim_provider::testkit::run_provider_contract;
 use scim_sql::SqlProvider;
 
 fn temp_sqlite_url() -> String {
-    let path =
-        std::env::temp_dir().join(format!("scim-sql-contract-{}.db", scim_provider::new_id().expect("randomness")));
+    let path = std::env::temp_dir().join(format!(
+        "scim-sql-contract-{}.db",
+        scim_provider::new_id().expect("randomness")
+    ));
     format!("sqlite://{}", path.display())
 }
 

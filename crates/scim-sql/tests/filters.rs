@@ -241,7 +241,10 @@ struct Loaded {
 }
 
 async fn load(name: &'static str, provider: Arc<dyn ResourceProvider>) -> Loaded {
-    let ctx = RequestContext::new(format!("filters-{}", scim_provider::new_id().expect("randomness")));
+    let ctx = RequestContext::new(format!(
+        "filters-{}",
+        scim_provider::new_id().expect("randomness")
+    ));
     let mut ids = Vec::new();
     for user in users() {
         // Distinct `meta.created` milliseconds, so sorting by it has no ties.
@@ -279,8 +282,10 @@ async fn load(name: &'static str, provider: Arc<dyn ResourceProvider>) -> Loaded
 }
 
 fn temp_sqlite_url() -> String {
-    let path =
-        std::env::temp_dir().join(format!("scim-sql-filters-{}.db", scim_provider::new_id().expect("randomness")));
+    let path = std::env::temp_dir().join(format!(
+        "scim-sql-filters-{}.db",
+        scim_provider::new_id().expect("randomness")
+    ));
     format!("sqlite://{}", path.display())
 }
 
@@ -343,10 +348,9 @@ fn query(
     start: usize,
     count: Option<usize>,
 ) -> ListQuery {
-    let mut query = ListQuery::new();
+    let mut query = ListQuery::new().with_start_index(start);
     query.filter = filter.map(|f| Filter::parse(f).expect(f));
     query.sort = sort.map(|(by, order)| SortSpec::parse(by, Some(order)).expect(by));
-    query.start_index = start;
     query.count = count;
     query
 }
@@ -358,11 +362,11 @@ async fn agree(stores: &[Loaded], resource_type: &str, query: &ListQuery) {
         assert_eq!(
             got,
             expected,
-            "{} disagrees with the evaluator on {resource_type} filter {:?} sort {:?} window {}+{:?}",
+            "{} disagrees with the evaluator on {resource_type} filter {:?} sort {:?} window {:?}+{:?}",
             store.name,
             query.filter.as_ref().map(ToString::to_string),
             query.sort,
-            query.start_index,
+            query.paging,
             query.count
         );
     }

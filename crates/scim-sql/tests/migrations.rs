@@ -120,7 +120,12 @@ async fn postgres_migrates_once_under_concurrent_connects() {
         return;
     };
     sqlx::any::install_default_drivers();
-    let schema = format!("scim_migrate_{}", scim_provider::new_id().expect("randomness").replace('-', ""));
+    let schema = format!(
+        "scim_migrate_{}",
+        scim_provider::new_id()
+            .expect("randomness")
+            .replace('-', "")
+    );
     let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
     admin
         .execute(format!("CREATE SCHEMA {schema}").as_str())
@@ -152,7 +157,9 @@ async fn mysql_migrates_once_under_concurrent_connects() {
     sqlx::any::install_default_drivers();
     let database = format!(
         "scim_migrate_{}",
-        &scim_provider::new_id().expect("randomness").replace('-', "")[..16]
+        &scim_provider::new_id()
+            .expect("randomness")
+            .replace('-', "")[..16]
     );
     let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
     admin

@@ -148,6 +148,13 @@ pub(super) async fn uniqueness(provider: &dyn ResourceProvider) {
         .create(&tenant("unique-other"), "User", user("alice"))
         .await
         .expect("uniqueness: per tenant");
+    let mut chosen = user("carol");
+    chosen["id"] = json!(id_of(&bob));
+    let taken_id = provider.create(&ctx, "User", chosen).await;
+    assert!(
+        matches!(&taken_id, Err(ProviderError::Uniqueness { attribute, value }) if attribute == "id" && *value == id_of(&bob)),
+        "uniqueness: a client-chosen id that is taken, got {taken_id:?}"
+    );
     assert!(
         matches!(clash, Err(ProviderError::Uniqueness { .. })),
         "uniqueness: a taken userName is refused"
@@ -731,9 +738,12 @@ pub(super) async fn serialized_reads(provider: &dyn ResourceProvider) {
         );
     }
     let other = tenant("serialized-other");
+    let foreign = provider
+        .get_serialized(&other, "User", &id_of(&plain))
+        .await;
     assert!(
-        is_not_found(&provider.get_serialized(&other, "User", &id_of(&plain)).await),
-        "serialized: tenants are isolated"
+        matches!(foreign, Ok(None) | Err(ProviderError::NotFound { .. })),
+        "serialized: tenants are isolated, got {foreign:?}"
     );
 }
 
