@@ -4,13 +4,15 @@
 //! - `SCIM_LISTEN`: the address to listen on (default `127.0.0.1:8080`);
 //! - `SCIM_TENANTS`: `tenantA=tokenA,tenantB=tokenB`, one bearer token per tenant;
 //! - `SCIM_TOKEN`: the bearer token of the single default tenant; when neither is set a
-//!   token is generated and printed.
+//!   token is generated and printed;
+//! - `SCIM_PUBLIC_URL`: where clients reach it (the base of every location; default
+//!   `http://{SCIM_LISTEN}/scim/v2`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use scim_http::{HttpConfig, ScimService, StaticTokens};
-use scim_ops::{ScimOperationHandler, ServiceConfig};
+use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
 use scim_provider::InMemoryProvider;
 use scim_schema::SchemaRegistry;
 
@@ -23,12 +25,16 @@ pub fn service_from_env(framework: &str) -> (ScimService, SocketAddr) {
         .unwrap_or_else(|e| panic!("SCIM_LISTEN={listen:?}: {e}"));
     let (tokens, generated) =
         StaticTokens::from_env().unwrap_or_else(|e| panic!("SCIM_TENANTS: {e}"));
+    let public_url = std::env::var("SCIM_PUBLIC_URL")
+        .unwrap_or_else(|_| format!("http://{address}/scim/v2"))
+        .parse::<BaseUrl>()
+        .unwrap_or_else(|e| panic!("SCIM_PUBLIC_URL: {e}"));
     let handler = ScimOperationHandler::new(
         Arc::new(InMemoryProvider::new()),
         Arc::new(SchemaRegistry::default()),
-        ServiceConfig::new(format!("http://{address}/scim/v2")),
+        ServiceConfig::at(public_url.clone()),
     );
-    println!("SCIM server ({framework}) listening on http://{address}/scim/v2");
+    println!("SCIM server ({framework}) listening on {address}, public URL {public_url}");
     if let Some(token) = generated {
         println!("bearer token: {token}");
     }

@@ -4,15 +4,16 @@
 use std::sync::Arc;
 
 use scim_axum::testing::AxumClient;
-use scim_http::testing::{run_http_test_suite, test_service_with};
+use scim_http::testing::{SuiteConfig, run_http_test_suite, test_service_with};
 use scim_sql::SqlProvider;
 
+/// The suite in every configuration, each on its own fresh tenants of one database.
 async fn run_on(url: &str) {
-    let provider = SqlProvider::connect(url).await.expect("connect");
-    run_http_test_suite(&AxumClient(scim_axum::router(test_service_with(Arc::new(
-        provider,
-    )))))
-    .await;
+    let provider = Arc::new(SqlProvider::connect(url).await.expect("connect"));
+    for config in SuiteConfig::ALL {
+        let (service, suite) = test_service_with(provider.clone(), config);
+        run_http_test_suite(&AxumClient(scim_axum::router(service)), &suite).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,7 +59,9 @@ fn is_host(host: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn origin(pairs: &[(&'static str, &'static str)]) -> Option<String> {
+    type Headers = &'static [(&'static str, &'static str)];
+
+    fn origin(pairs: Headers) -> Option<String> {
         let mut headers = HeaderMap::new();
         for (name, value) in pairs {
             headers.append(*name, value.parse().unwrap());
@@ -69,7 +71,7 @@ mod tests {
 
     #[test]
     fn reads_the_proxy_headers() {
-        let cases: [(&[(&str, &str)], Option<&str>); 9] = [
+        let cases: [(Headers, Option<&str>); 9] = [
             (&[], None),
             (
                 &[("forwarded", "proto=https;host=scim.example.com")],

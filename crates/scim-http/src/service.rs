@@ -204,7 +204,9 @@ impl ScimService {
         let if_none_match = extract_etag_from_headers(&parts.headers, &IF_NONE_MATCH)
             .map_err(|e| error(e.into()))?;
         let json = match parts.method {
-            Method::POST | Method::PUT | Method::PATCH => Some(self.json_body(&parts, &body)?),
+            Method::POST | Method::PUT | Method::PATCH => {
+                Some(self.json_body(&parts, &body).map_err(error)?)
+            }
             _ => None,
         };
         let mut op = ScimOperationRequest::new(operation(route, &parts.method, json));
@@ -229,15 +231,15 @@ impl ScimService {
     }
 
     /// The JSON body of a write, within the limits.
-    fn json_body(&self, parts: &Parts, body: &[u8]) -> Result<Value, Response<Bytes>> {
+    fn json_body(&self, parts: &Parts, body: &[u8]) -> Result<Value, ScimError> {
         if !is_json(&parts.headers) {
-            return Err(error(ScimError::new(
+            return Err(ScimError::new(
                 ErrorKind::UnsupportedMediaType,
                 "the body must be application/scim+json or application/json",
-            )));
+            ));
         }
         let config = &self.inner.config;
-        parse_json(body, config.max_body_size, config.max_json_depth).map_err(error)
+        parse_json(body, config.max_body_size, config.max_json_depth)
     }
 
     /// The public base URL of this request when it differs from the configured one: a

@@ -187,8 +187,7 @@ async fn per_operation_versions_and_tenants() {
     let body = response.body.unwrap();
     assert_eq!(statuses(&body), ["412", "200", "400"]);
     assert_eq!(
-        body["Operations"][2]["response"]["scimType"],
-        "invalidValue",
+        body["Operations"][2]["response"]["scimType"], "invalidValue",
         "a malformed precondition is invalidValue, not invalidVers (protocol version)"
     );
 

@@ -138,7 +138,8 @@ fn update(c: &mut Criterion) {
                 &ctx,
                 "User",
                 id,
-                body(counter.fetch_add(1, Ordering::Relaxed)), None,
+                body(counter.fetch_add(1, Ordering::Relaxed)),
+                None,
             ))
             .unwrap()
         })

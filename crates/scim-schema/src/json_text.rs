@@ -12,7 +12,7 @@
 /// let outside: String = scim_schema::json_text::outside_strings(text)
 ///     .map(|(_, b)| b as char)
 ///     .collect();
-/// assert_eq!(outside, r#"{":":[1]}"#);
+/// assert_eq!(outside, r#"{":",":[1]}"#);
 /// ```
 pub fn outside_strings(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
     let (mut in_string, mut escaped) = (false, false);

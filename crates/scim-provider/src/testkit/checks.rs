@@ -16,7 +16,10 @@ const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 fn tenant(check: &str) -> RequestContext {
-    RequestContext::new(format!("contract-{check}-{}", crate::new_id().expect("randomness")))
+    RequestContext::new(format!(
+        "contract-{check}-{}",
+        crate::new_id().expect("randomness")
+    ))
 }
 
 fn user(name: &str) -> Value {
@@ -771,7 +774,11 @@ pub(super) async fn missing_members(provider: &dyn ResourceProvider) {
         .missing(&ctx, &["User"], &[&uid, &gid])
         .await
         .expect("missing");
-    assert_eq!(only_users, vec![gid.clone()], "missing: only the types asked");
+    assert_eq!(
+        only_users,
+        vec![gid.clone()],
+        "missing: only the types asked"
+    );
     let elsewhere = provider
         .missing(&tenant("missing-other"), &["User"], &[&uid])
         .await
