@@ -36,8 +36,15 @@ fn creates_survive_sigkill() {
             }
         })
     };
-    // Kill it mid-way, while creates are in flight.
+    // Kill it mid-way, while creates are in flight; bounded, so a server that stalls
+    // or a writer that stops fails the test instead of hanging it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while acknowledged.lock().unwrap().len() < 200 {
+        assert!(
+            std::time::Instant::now() < deadline && !writer.is_finished(),
+            "fewer than 200 creates acknowledged within 60 s ({} so far)",
+            acknowledged.lock().unwrap().len()
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     server.kill();
