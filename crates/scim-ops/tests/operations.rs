@@ -899,3 +899,82 @@ async fn strong_if_match_comparison_refuses_weak_tags_everywhere() {
         412
     );
 }
+
+/// Root search pages like a per-type search: every window of the concatenation (type
+/// order, then creation order) or of the merged sort, with exact totals and the page
+/// size capped by `maxResults`.
+#[tokio::test]
+async fn root_search_is_paged_and_sorted_across_types() {
+    let handler = handler_with(ServiceConfig {
+        defaults: TenantConfig {
+            max_page_size: 4,
+            ..TenantConfig::default()
+        },
+        ..ServiceConfig::new("/scim/v2")
+    });
+    let mut users = Vec::new();
+    for name in ["d-user", "b-user", "f-user"] {
+        let mut body = user(name);
+        body["displayName"] = json!(name);
+        users.push(create(&handler, "User", body).await);
+    }
+    let mut groups = Vec::new();
+    for name in ["e-group", "a-group", "c-group"] {
+        groups.push(create(&handler, "Group", group(name, &[])).await);
+    }
+    let search = |extra: serde_json::Value| {
+        let mut body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let handler = handler.clone();
+        async move {
+            let page = run(&handler, ScimOperationRequest::search(None, body))
+                .await
+                .body
+                .unwrap();
+            let ids: Vec<String> = page["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect();
+            (page["totalResults"].as_u64().unwrap(), ids)
+        }
+    };
+    let everything: Vec<String> = users.iter().chain(&groups).cloned().collect();
+    for start in 1..=7 {
+        for count in 0..=5 {
+            let (total, ids) = search(json!({"startIndex": start, "count": count})).await;
+            let from = (start - 1).min(6);
+            let expected: Vec<String> = everything[from..]
+                .iter()
+                .take(count.min(4))
+                .cloned()
+                .collect();
+            assert_eq!(
+                (total, ids),
+                (6, expected),
+                "startIndex {start} count {count}"
+            );
+        }
+    }
+    // Sorted by displayName across both types: a, b, c, d, e, f.
+    let sorted = [
+        &groups[1], &users[1], &groups[2], &users[0], &groups[0], &users[2],
+    ];
+    for start in 1..=6 {
+        let (total, ids) =
+            search(json!({"sortBy": "displayName", "startIndex": start, "count": 2})).await;
+        let expected: Vec<String> = sorted[start - 1..]
+            .iter()
+            .take(2)
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!((total, ids), (6, expected), "sorted from {start}");
+    }
+    let (_, descending) =
+        search(json!({"sortBy": "displayName", "sortOrder": "descending", "count": 3})).await;
+    let expected: Vec<String> = sorted.iter().rev().take(3).map(|s| s.to_string()).collect();
+    assert_eq!(descending, expected);
+}
