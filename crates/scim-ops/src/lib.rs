@@ -1,11 +1,12 @@
 //! Every SCIM 2.0 operation (RFC 7644), framework-free.
 //!
-//! [`ScimOperationHandler`] takes a [`ScimOperationRequest`] (the operation, resource
-//! type, id, body, query, `If-Match` as `expected_version`, `If-None-Match`, and the
-//! tenant's [`RequestContext`](scim_provider::RequestContext)) and answers a
-//! [`ScimOperationResponse`] (status, SCIM JSON body, `current_version`,
+//! [`ScimOperationHandler`] takes a [`ScimOperationRequest`] (a [`ScimOperation`] with
+//! exactly the target and body it needs, the query, `If-Match` as `expected_version`,
+//! `If-None-Match`, and the tenant's [`RequestContext`](scim_provider::RequestContext))
+//! and answers a [`ScimOperationResponse`] (status, SCIM JSON body, `current_version`,
 //! `version_conflict`, `location`). `scim-http` maps HTTP onto it; tests and tools call
-//! it directly.
+//! it directly. Every failure is a [`ScimError`] whose [`ErrorKind`] is the one mapping
+//! to a status and `scimType`; every location is built on one [`BaseUrl`].
 //!
 //! The heart of it: **no lost updates**. A PATCH without `If-Match` reads the versioned
 //! resource, applies the PATCH, and writes conditionally on the version it read,
