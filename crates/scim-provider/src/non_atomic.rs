@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::{
     ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
-    SerializedResource, VersionedResource,
+    VersionedResource,
 };
 
 /// A store that can only write unconditionally: what
@@ -148,15 +148,6 @@ impl<S: NonAtomicStore> ResourceProvider for NonAtomicProvider<S> {
         id: &str,
     ) -> Result<VersionedResource, ProviderError> {
         self.store.get(ctx, resource_type, id).await
-    }
-
-    async fn get_serialized(
-        &self,
-        _ctx: &RequestContext,
-        _resource_type: &str,
-        _id: &str,
-    ) -> Result<Option<SerializedResource>, ProviderError> {
-        Ok(None)
     }
 
     async fn replace(
