@@ -19,6 +19,11 @@ impl Server {
     /// Starts the binary on a free loopback port with this database and token (as the
     /// only tenant, `tenant`), and waits until `/healthz` answers.
     pub fn start(database: &str, tenant: &str, token: &str) -> Server {
+        Self::start_with(database, tenant, token, &[])
+    }
+
+    /// The same, with these flags too.
+    pub fn start_with(database: &str, tenant: &str, token: &str, flags: &[&str]) -> Server {
         let port = {
             let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
             listener.local_addr().expect("address").port()
@@ -29,6 +34,7 @@ impl Server {
             .env("SCIM_TENANTS", format!("{tenant}={token}"))
             .env_remove("SCIM_TOKEN")
             .env("RUST_LOG", "warn")
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
