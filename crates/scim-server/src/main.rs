@@ -91,7 +91,7 @@ async fn run(config: Config) -> Result<(), String> {
         database = %redact(&config.database),
         trust_forwarded = config.trust_forwarded,
         tenant_in_path = config.tenant_in_path,
-        "SCIM server listening on {address}, public URL {base_url}"
+        "SCIM server listening"
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
