@@ -20,8 +20,8 @@ use crate::row::{STORED_COLUMNS, Stored, stored_from};
 use crate::statistics::{self, Statistics};
 use crate::write::Target;
 
-/// A [`ResourceProvider`] and [`ConditionalProvider`] on SQLite, PostgreSQL or
-/// MySQL/MariaDB.
+/// A [`ResourceProvider`] (atomic compare-and-write in the database) on SQLite,
+/// PostgreSQL or MySQL/MariaDB.
 ///
 /// - Rows keyed by (tenant, resource type, id) hold the resource JSON (without
 ///   `members`, derived `groups` and `meta.version`), its version and the digests the
@@ -31,8 +31,10 @@ use crate::write::Target;
 /// - Members are rows of `scim_members`: a membership change inserts or deletes rows and
 ///   updates the group's digest, never rewrites the member list; `User.groups` is a join.
 /// - Every write is one transaction that locks the row (`SELECT … FOR UPDATE`; SQLite's
-///   writers are serialized) and updates it with `WHERE version = ?`, so a stale
-///   version is refused and two processes on one database never both win.
+///   writers are serialized) and updates it with `WHERE version = ?`, checking that the
+///   statement changed the row, so a stale version is refused and two processes on one
+///   database never both win. Unique keys are decided by the unique indexes, read back
+///   per dialect from the database's error.
 /// - Filters are translated to SQL on those columns (and to JSON functions for boolean
 ///   attributes); when the translation is exact the database counts, sorts and pages,
 ///   otherwise it only narrows the rows and `scim-schema`'s evaluator decides, so
