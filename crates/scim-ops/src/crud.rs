@@ -1,6 +1,7 @@
 //! Create, get, replace and delete (RFC 7644 sections 3.3, 3.4.1, 3.5.1, 3.6).
 
 use http::StatusCode;
+use scim_provider::Fetch;
 use scim_schema::json_text::outside_strings;
 use scim_schema::{ScimType, validate};
 use serde_json::Value;
@@ -103,9 +104,10 @@ impl ScimOperationHandler {
                 return Ok(response.with_version(raw.version));
             }
         }
+        let fetch = Fetch::for_projection(definition, &projection);
         let stored = self
             .provider()
-            .get(&request.context, definition.name(), id)
+            .get_with(&request.context, definition.name(), id, fetch)
             .await?;
         if self.preconditions(request, stored.version(), true)? {
             return Ok(not_modified(stored.version().clone()));

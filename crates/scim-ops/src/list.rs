@@ -5,7 +5,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use http::StatusCode;
-use scim_provider::{Cursor, ListPage, ListQuery, Paging};
+use scim_provider::{Cursor, Fetch, ListPage, ListQuery, Paging};
 use scim_schema::{Filter, Projection, ResourceDefinition, ScimType, SortSpec, builtin};
 use serde_json::{Value, json};
 
@@ -52,18 +52,24 @@ impl ScimOperationHandler {
                 .min(config.max_page_size),
             ),
             paging: paging(search.start_index, search.cursor.as_deref())?,
+            fetch: Fetch::ALL,
         };
         let (page, definitions) = match request.operation.resource_type() {
             Some(_) => {
                 let definition = self.definition(request)?;
+                let fetch = Fetch::for_projection(definition, &search.projection);
                 let page = self
                     .provider()
-                    .list(&request.context, definition.name(), &query)
+                    .list(
+                        &request.context,
+                        definition.name(),
+                        &query.with_fetch(fetch),
+                    )
                     .await?;
                 let definitions = vec![definition.clone(); page.resources.len()];
                 (page, definitions)
             }
-            None => self.list_all(request, &query).await?,
+            None => self.list_all(request, &query, &search.projection).await?,
         };
         let (total_results, start_index) = (page.total_results, page.start_index);
         let (next_cursor, previous_cursor) = (page.next_cursor, page.previous_cursor);
@@ -100,6 +106,7 @@ impl ScimOperationHandler {
         &self,
         request: &ScimOperationRequest,
         query: &ListQuery,
+        projection: &Projection,
     ) -> Result<(ListPage, Vec<Arc<ResourceDefinition>>), ScimError> {
         let window = query.window();
         let wanted = window.offset.saturating_add(window.limit);
@@ -114,6 +121,7 @@ impl ScimOperationHandler {
             };
             let typed = ListQuery {
                 count: Some(count),
+                fetch: Fetch::for_projection(definition, projection),
                 paging: Paging::Index(
                     start
                         .saturating_add(1)

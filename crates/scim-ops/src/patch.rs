@@ -7,7 +7,7 @@
 //! and is a `412` at once when it did.
 
 use http::StatusCode;
-use scim_provider::{Member, MembershipDelta};
+use scim_provider::{Fetch, Member, MembershipDelta};
 use scim_schema::{CompValue, CompareOp, Filter, PatchOp, PatchRequest, ResourceDefinition};
 use scim_version::{Precondition, ScimVersion};
 use serde_json::Value;
@@ -81,7 +81,9 @@ impl ScimOperationHandler {
         if self.config().patch_no_content {
             return Ok(ScimOperationResponse::empty(StatusCode::NO_CONTENT).with_version(version));
         }
-        let stored = self.provider().get(ctx, name, id).await?;
+        // Read back only what the response shows: excluding `members` reads none.
+        let fetch = Fetch::for_projection(definition, &self.projection(request)?);
+        let stored = self.provider().get_with(ctx, name, id, fetch).await?;
         self.patch_response(request, definition, stored)
     }
 

@@ -44,6 +44,7 @@
 
 mod context;
 mod error;
+mod fetch;
 mod ids;
 mod memory;
 mod non_atomic;
@@ -55,6 +56,7 @@ pub mod testkit;
 
 pub use context::RequestContext;
 pub use error::ProviderError;
+pub use fetch::Fetch;
 pub use ids::{NoRandomness, new_id};
 pub use memory::InMemoryProvider;
 pub use non_atomic::{

@@ -5,7 +5,7 @@ use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::Value;
 
 use crate::{
-    ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, SerializedResource,
+    Fetch, ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, SerializedResource,
     VersionedResource,
 };
 
@@ -51,6 +51,19 @@ pub trait ResourceProvider: Send + Sync {
         id: &str,
     ) -> Result<VersionedResource, ProviderError>;
 
+    /// The resource with this id, with only the parts `fetch` asks for loaded (see
+    /// [`Fetch`]); the version is the whole resource's. The default loads everything.
+    async fn get_with(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        fetch: Fetch,
+    ) -> Result<VersionedResource, ProviderError> {
+        let _ = fetch;
+        self.get(ctx, resource_type, id).await
+    }
+
     /// A read fast path: the resource as JSON text the provider already holds, when it
     /// is complete (every attribute, derived ones included, but `meta.version`, which
     /// the returned version gives). A [`SerializedResource`] can only be built by a
@@ -88,7 +101,8 @@ pub trait ResourceProvider: Send + Sync {
         expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError>;
 
-    /// One page of the resources matching `query`, with the exact total.
+    /// One page of the resources matching `query`, with the exact total; the page's
+    /// resources may leave out what [`ListQuery::fetch`] does not ask for.
     async fn list(
         &self,
         ctx: &RequestContext,

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use scim_schema::{Filter, ScimType, SortSpec};
 
-use crate::{ProviderError, VersionedResource};
+use crate::{Fetch, ProviderError, VersionedResource};
 
 /// What to list.
 ///
@@ -36,6 +36,8 @@ pub struct ListQuery {
     pub count: Option<usize>,
     /// Index or cursor pagination, and where the page starts.
     pub paging: Paging,
+    /// What of each resource on the page the response shows (everything by default).
+    pub fetch: Fetch,
 }
 
 /// How a list is paged: by index (`startIndex`) or by cursor (RFC 9865), never both.
@@ -116,7 +118,14 @@ impl ListQuery {
             sort: None,
             count: None,
             paging: Paging::FIRST,
+            fetch: Fetch::ALL,
         }
+    }
+
+    /// Loads only what `fetch` asks for of each resource on the page.
+    pub fn with_fetch(mut self, fetch: Fetch) -> Self {
+        self.fetch = fetch;
+        self
     }
 
     /// Sets the filter.

@@ -147,6 +147,51 @@ impl Projection {
         Value::Object(out)
     }
 
+    /// Whether a response under this projection may show the top-level core
+    /// attribute `name` of `definition` (`false` only when it certainly does not): what
+    /// a provider needs to know to skip loading it.
+    ///
+    /// ```
+    /// use scim_schema::{Projection, SchemaRegistry};
+    ///
+    /// let registry = SchemaRegistry::default();
+    /// let groups = registry.resource_type("Group").unwrap();
+    /// assert!(Projection::default().may_return(groups, "members"));
+    /// let without = Projection::from_query(None, Some("members"))?;
+    /// assert!(!without.may_return(groups, "members"));
+    /// assert!(without.may_return(groups, "displayName"));
+    /// let only = Projection::from_query(Some("displayName"), None)?;
+    /// assert!(!only.may_return(groups, "members"));
+    /// let one_sub = Projection::from_query(Some("members.value"), None)?;
+    /// assert!(one_sub.may_return(groups, "members"));
+    /// # Ok::<(), scim_schema::SchemaError>(())
+    /// ```
+    pub fn may_return(&self, definition: &ResourceDefinition, name: &str) -> bool {
+        let returned = definition
+            .top_level_attribute(name)
+            .map_or(Returned::Default, |a| a.returned);
+        match returned {
+            Returned::Never => return false,
+            Returned::Always => return true,
+            _ => {}
+        }
+        let core = definition.core_schema().id.as_str();
+        let names = |p: &&AttributePath| {
+            p.name.eq_ignore_ascii_case(name)
+                && p.schema
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case(core))
+        };
+        if !self.attributes.is_empty() {
+            return self.attributes.iter().any(|p| names(&p));
+        }
+        returned != Returned::Request
+            && !self
+                .excluded
+                .iter()
+                .any(|p| names(&p) && p.sub_attribute.is_none())
+    }
+
     /// The projected value of one top-level attribute of `schema`, or `None` to drop it.
     fn project(
         &self,

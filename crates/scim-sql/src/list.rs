@@ -4,7 +4,7 @@
 //! evaluator, the sort and the page window run in Rust, over rows in creation order,
 //! so both ways give the same pages.
 
-use scim_provider::{ListPage, ListQuery, ProviderError, RequestContext, VersionedResource};
+use scim_provider::{Fetch, ListPage, ListQuery, ProviderError, RequestContext, VersionedResource};
 use scim_schema::{ResourceDefinition, SortOrder, SortSpec};
 use sqlx::{AnyConnection, Row};
 
@@ -74,7 +74,15 @@ impl SqlProvider {
                 .min(i64::from(u32::MAX));
             let page = format!("ORDER BY {order} LIMIT {limit} OFFSET {}", window.offset);
             let resources = self
-                .select(&mut conn, ctx, definition, &clause, &binds, &page)
+                .select(
+                    &mut conn,
+                    ctx,
+                    definition,
+                    &clause,
+                    &binds,
+                    &page,
+                    query.fetch,
+                )
                 .await?;
             return Ok(ListPage::new(
                 resources,
@@ -91,6 +99,8 @@ impl SqlProvider {
                 &clause,
                 &binds,
                 &format!("ORDER BY {CREATION_ORDER}"),
+                // Whole: the evaluator and the sort may look at any part.
+                Fetch::ALL,
             )
             .await?;
         if let (Some(filter), false) = (&query.filter, filtered_in_sql) {
@@ -107,6 +117,7 @@ impl SqlProvider {
 
 impl SqlProvider {
     /// The rendered resources of the rows `WHERE {clause} {tail}` selects.
+    #[allow(clippy::too_many_arguments)]
     async fn select(
         &self,
         conn: &mut AnyConnection,
@@ -115,6 +126,7 @@ impl SqlProvider {
         clause: &str,
         binds: &[String],
         tail: &str,
+        fetch: Fetch,
     ) -> Result<Vec<VersionedResource>, ProviderError> {
         let sql = self.sql(&format!(
             "SELECT r.id, {STORED_COLUMNS} FROM scim_resources r WHERE {clause} {tail}"
@@ -128,7 +140,7 @@ impl SqlProvider {
             .map(|row| Ok((row.try_get("id")?, stored_from(row)?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(storage)?;
-        self.render_all(conn, ctx, definition, keyed).await
+        self.render_all(conn, ctx, definition, keyed, fetch).await
     }
 }
 

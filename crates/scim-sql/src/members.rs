@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use scim_provider::{
-    Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
+    Fetch, Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
     base_hash, group_reference,
 };
 use scim_schema::{DateTime, ResourceDefinition};
@@ -23,25 +23,26 @@ const RENDER_CHUNK: usize = 200;
 const MEMBER_BATCH: usize = 100;
 
 impl SqlProvider {
-    /// Full resources from stored rows of one type: base, members, derived groups and
-    /// `meta.version`. Members and groups are read with one query each per
-    /// [`RENDER_CHUNK`] rows, never one per row.
+    /// Resources from stored rows of one type: base, `meta.version`, and the members
+    /// and derived groups `fetch` asks for, read with one query each per
+    /// [`RENDER_CHUNK`] rows, never one per row (and not at all when not asked for).
     pub(crate) async fn render_all(
         &self,
         conn: &mut AnyConnection,
         ctx: &RequestContext,
         definition: &ResourceDefinition,
         rows: Vec<(String, Stored)>,
+        fetch: Fetch,
     ) -> Result<Vec<VersionedResource>, ProviderError> {
         let mut rendered = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(RENDER_CHUNK) {
             let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
-            let mut members = if definition.has_members() {
+            let mut members = if definition.has_members() && fetch.members {
                 self.members_of(conn, ctx, definition.name(), &ids).await?
             } else {
                 HashMap::new()
             };
-            let mut groups = if definition.derives_groups() {
+            let mut groups = if definition.derives_groups() && fetch.groups {
                 self.groups_of(conn, ctx, &ids).await?
             } else {
                 HashMap::new()
@@ -66,7 +67,7 @@ impl SqlProvider {
         Ok(rendered)
     }
 
-    /// One full resource from its stored row.
+    /// One resource from its stored row, with what `fetch` asks for.
     pub(crate) async fn render(
         &self,
         conn: &mut AnyConnection,
@@ -74,8 +75,9 @@ impl SqlProvider {
         definition: &ResourceDefinition,
         id: &str,
         stored: Stored,
+        fetch: Fetch,
     ) -> Result<VersionedResource, ProviderError> {
-        self.render_all(conn, ctx, definition, vec![(id.to_owned(), stored)])
+        self.render_all(conn, ctx, definition, vec![(id.to_owned(), stored)], fetch)
             .await?
             .pop()
             .ok_or_else(|| ProviderError::invalid("the resource vanished"))

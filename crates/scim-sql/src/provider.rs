@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use scim_provider::{
-    ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
+    Fetch, ListPage, ListQuery, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
     VersionedResource,
 };
 use scim_schema::{ResourceDefinition, SchemaRegistry};
@@ -264,15 +264,24 @@ impl ResourceProvider for SqlProvider {
         resource_type: &str,
         id: &str,
     ) -> Result<VersionedResource, ProviderError> {
+        self.get_with(ctx, resource_type, id, Fetch::ALL).await
+    }
+
+    async fn get_with(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        fetch: Fetch,
+    ) -> Result<VersionedResource, ProviderError> {
         let definition = self.definition(resource_type)?.clone();
         let mut conn = self.pool.acquire().await.map_err(storage)?;
-        match self
+        let stored = self
             .load(&mut conn, ctx, definition.name(), id, false)
             .await?
-        {
-            Some(stored) => self.render(&mut conn, ctx, &definition, id, stored).await,
-            None => Err(ProviderError::not_found(resource_type, id)),
-        }
+            .ok_or_else(|| ProviderError::not_found(resource_type, id))?;
+        self.render(&mut conn, ctx, &definition, id, stored, fetch)
+            .await
     }
 
     async fn replace(

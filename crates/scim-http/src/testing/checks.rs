@@ -595,3 +595,67 @@ pub(super) async fn locations(client: &impl TestClient, suite: &Suite) {
         );
     }
 }
+
+/// What `excludedAttributes` leaves out is all that changes: a projected response is
+/// the whole one minus the excluded attributes, with the same `ETag`, for reads, lists
+/// and a membership PATCH, whatever the provider skipped loading.
+pub(super) async fn projections(client: &impl TestClient, suite: &Suite) {
+    let (member, _) = create_user(client, suite, "projected-member").await;
+    let (other, _) = create_user(client, suite, "projected-other").await;
+    let group = call(suite, Method::POST, "/Groups")
+        .json(
+            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                      "displayName": "Projected", "members": [{"value": member}]}),
+        )
+        .send(client)
+        .await;
+    assert_eq!(group.status(), 201, "{:?}", body(&group));
+    let gid = body(&group)["id"].as_str().expect("id").to_owned();
+    let minus = |mut value: Value, name: &str| {
+        value.as_object_mut().map(|o| o.remove(name));
+        value
+    };
+    let read = |path: String| async move {
+        let response = call(suite, Method::GET, &path).send(client).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        (body(&response), etag(&response))
+    };
+    let (whole, tag) = read(format!("/Groups/{gid}")).await;
+    assert_eq!(whole["members"][0]["value"], member.as_str());
+    let (projected, projected_tag) =
+        read(format!("/Groups/{gid}?excludedAttributes=members")).await;
+    assert_eq!(
+        projected,
+        minus(whole.clone(), "members"),
+        "a group without members"
+    );
+    assert_eq!(projected_tag, tag, "the same version");
+    let (user, _) = read(format!("/Users/{member}")).await;
+    assert_eq!(user["groups"][0]["value"], gid.as_str());
+    let (no_groups, _) = read(format!("/Users/{member}?excludedAttributes=groups")).await;
+    assert_eq!(no_groups, minus(user, "groups"), "a user without groups");
+    let (listed, _) = read(
+        "/Groups?filter=displayName%20eq%20%22Projected%22&excludedAttributes=members".to_owned(),
+    )
+    .await;
+    assert_eq!(
+        listed["Resources"][0],
+        minus(whole, "members"),
+        "a listed group without members"
+    );
+
+    let patched = call(suite, Method::PATCH, &format!("/Groups/{gid}?excludedAttributes=members"))
+        .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                      "Operations": [{"op": "add", "path": "members", "value": [{"value": other}]}]}))
+        .send(client)
+        .await;
+    assert_eq!(patched.status(), 200, "{:?}", body(&patched));
+    let (after, after_tag) = read(format!("/Groups/{gid}")).await;
+    assert_eq!(after["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        body(&patched),
+        minus(after, "members"),
+        "a membership PATCH answers the group without members"
+    );
+    assert_eq!(etag(&patched), after_tag, "at the version it wrote");
+}

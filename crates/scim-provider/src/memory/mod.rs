@@ -17,8 +17,8 @@ use self::index::{id_lookup, plan};
 use self::members::{MemberList, Memberships};
 use self::shard::{Entry, Shard};
 use crate::{
-    ListPage, ListQuery, Member, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
-    SerializedResource, VersionedResource, check_expected,
+    Fetch, ListPage, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
+    ResourceProvider, SerializedResource, VersionedResource, check_expected,
 };
 
 /// A [`ResourceProvider`] that keeps everything in memory.
@@ -246,7 +246,7 @@ impl InMemoryProvider {
                 entry.set_groups(groups);
             }
         }
-        let stored = state.entries[&id].render()?;
+        let stored = state.entries[&id].render(Fetch::ALL)?;
         drop(state);
 
         touched.sort_unstable();
@@ -421,11 +421,21 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         id: &str,
     ) -> Result<VersionedResource, ProviderError> {
+        self.get_with(ctx, resource_type, id, Fetch::ALL).await
+    }
+
+    async fn get_with(
+        &self,
+        ctx: &RequestContext,
+        resource_type: &str,
+        id: &str,
+        fetch: Fetch,
+    ) -> Result<VersionedResource, ProviderError> {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let state = shard.read();
         match state.entries.get(id) {
-            Some(entry) => entry.render(),
+            Some(entry) => entry.render(fetch),
             None => Err(ProviderError::not_found(resource_type, id)),
         }
     }
@@ -515,14 +525,15 @@ impl ResourceProvider for InMemoryProvider {
                 .into_iter()
                 .skip(window.offset)
                 .take(window.limit)
-                .map(Entry::render)
+                .map(|entry| entry.render(query.fetch))
                 .collect::<Result<_, _>>()?;
             return Ok(ListPage::new(resources, total, window));
         }
 
         let mut matches = Vec::new();
         for entry in candidates {
-            let rendered = entry.render()?;
+            // Rendered whole: the filter and the sort may look at any part.
+            let rendered = entry.render(Fetch::ALL)?;
             if query
                 .filter
                 .as_ref()

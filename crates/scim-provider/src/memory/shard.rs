@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::index::{Index, IndexSpec};
 use super::members::MemberList;
 use crate::{
-    ContentDigest, ProviderError, ReturnableJson, SerializedResource, SetDigest, VersionedResource,
-    holds_never_returned,
+    ContentDigest, Fetch, ProviderError, ReturnableJson, SerializedResource, SetDigest,
+    VersionedResource, holds_never_returned,
 };
 
 /// Index keys of a resource: (index number, key).
@@ -86,14 +86,18 @@ impl Entry {
             .map_err(|e| ProviderError::storage("stored resource is not JSON", e))
     }
 
-    /// The full resource, as the provider returns it.
-    pub(super) fn render(&self) -> Result<VersionedResource, ProviderError> {
+    /// The resource as the provider returns it, with the parts `fetch` asks for.
+    pub(super) fn render(&self, fetch: Fetch) -> Result<VersionedResource, ProviderError> {
         let mut resource = self.parse_base()?;
         if let Value::Object(object) = &mut resource {
-            if let Some(members) = self.members.as_ref().filter(|m| !m.is_empty()) {
+            if let Some(members) = self
+                .members
+                .as_ref()
+                .filter(|m| fetch.members && !m.is_empty())
+            {
                 object.insert("members".into(), members.to_json());
             }
-            if let Some(groups) = &self.groups {
+            if let Some(groups) = self.groups.as_ref().filter(|_| fetch.groups) {
                 let groups = groups
                     .list
                     .iter()

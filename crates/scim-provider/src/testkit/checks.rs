@@ -8,7 +8,7 @@ use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::{Value, json};
 
 use crate::{
-    ConditionalProvider, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
+    ConditionalProvider, Fetch, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
     ResourceProvider, VersionedResource,
 };
 
@@ -784,4 +784,76 @@ pub(super) async fn missing_members(provider: &dyn ResourceProvider) {
         .await
         .expect("missing");
     assert_eq!(elsewhere, vec![uid], "missing: tenants are isolated");
+}
+
+pub(super) async fn fetching_parts(provider: &dyn ResourceProvider) {
+    let ctx = tenant("fetch");
+    let member = provider
+        .create(&ctx, "User", user("fetch-member"))
+        .await
+        .expect("create member");
+    let (uid, group) = (id_of(&member), group("fetch-group", &[]));
+    let mut group = group;
+    group["members"] = json!([{"value": uid}]);
+    let gid = id_of(
+        &provider
+            .create(&ctx, "Group", group)
+            .await
+            .expect("create group"),
+    );
+    let without = |mut resource: Value| {
+        let object = resource.as_object_mut().expect("object");
+        object.remove("members");
+        object.remove("groups");
+        resource
+    };
+    let nothing = Fetch {
+        members: false,
+        groups: false,
+    };
+    for (resource_type, id) in [("Group", &gid), ("User", &uid)] {
+        let full = provider.get(&ctx, resource_type, id).await.expect("get");
+        let all = provider
+            .get_with(&ctx, resource_type, id, Fetch::ALL)
+            .await
+            .expect("get_with everything");
+        assert_eq!(all, full, "fetch: everything is the whole resource");
+        let part = provider
+            .get_with(&ctx, resource_type, id, nothing)
+            .await
+            .expect("get_with");
+        assert_eq!(
+            part.version(),
+            full.version(),
+            "fetch: the version is the whole resource's"
+        );
+        assert_eq!(
+            without(part.resource().clone()),
+            without(full.resource().clone()),
+            "fetch: {resource_type} without members and groups is the rest, unchanged"
+        );
+        let listed = provider
+            .list(&ctx, resource_type, &ListQuery::new().with_fetch(nothing))
+            .await
+            .expect("list");
+        let listed = listed
+            .resources
+            .into_iter()
+            .find(|r| r.id() == Some(id.as_str()))
+            .expect("listed");
+        assert_eq!(listed.version(), full.version(), "fetch: list versions");
+        assert_eq!(
+            without(listed.into_resource()),
+            without(full.resource().clone()),
+            "fetch: a listed {resource_type} is the rest, unchanged"
+        );
+    }
+    assert!(
+        is_not_found(
+            &provider
+                .get_with(&tenant("fetch-other"), "Group", &gid, nothing)
+                .await
+        ),
+        "fetch: tenants are isolated"
+    );
 }

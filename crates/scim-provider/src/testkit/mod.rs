@@ -40,6 +40,9 @@ use crate::ResourceProvider;
 /// - **serialized reads**: what [`get_serialized`](ResourceProvider::get_serialized)
 ///   hands out is the resource [`get`](ResourceProvider::get) returns, but
 ///   `meta.version`, and never holds a password;
+/// - **fetching parts**: [`get_with`](ResourceProvider::get_with) and lists with a
+///   [`Fetch`](crate::Fetch) that leaves out members and groups give the rest of the
+///   resource unchanged, at the whole resource's version;
 /// - **concurrency**: tasks racing conditional updates of one resource: exactly one
 ///   winner per version, and the final state counts every successful write.
 ///
@@ -53,5 +56,6 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
     checks::membership(&*provider).await;
     checks::missing_members(&*provider).await;
     checks::serialized_reads(&*provider).await;
+    checks::fetching_parts(&*provider).await;
     checks::concurrency(provider).await;
 }
