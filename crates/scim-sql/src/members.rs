@@ -273,6 +273,35 @@ impl SqlProvider {
             .collect())
     }
 
+    /// Which of `ids` are members of the group: [`MEMBER_BATCH`] ids per query.
+    async fn present_members(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        group_type: &str,
+        group_id: &str,
+        ids: &[&str],
+    ) -> Result<HashSet<String>, ProviderError> {
+        let mut present = HashSet::new();
+        for batch in ids.chunks(MEMBER_BATCH) {
+            let sql = self.sql(&format!(
+                "SELECT member_id FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id IN ({})",
+                placeholders(batch.len())
+            ));
+            let mut query = sqlx::query(&sql)
+                .bind(ctx.tenant())
+                .bind(group_type)
+                .bind(group_id);
+            for id in batch {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await.map_err(storage)? {
+                present.insert(row.try_get::<String, _>("member_id").map_err(storage)?);
+            }
+        }
+        Ok(present)
+    }
+
     /// Replaces every member row of a group by `members`, in order: one delete, then
     /// inserts of [`MEMBER_BATCH`] rows per statement.
     pub(crate) async fn replace_members(
@@ -380,24 +409,32 @@ impl SqlProvider {
         if let Some(conflict) = stale(&stored, expected) {
             return Err(conflict.into());
         }
-        let present: HashSet<String> = self
-            .member_ids(conn, ctx, definition.name(), id)
-            .await?
-            .into_iter()
+        // Only the ids the delta names are looked up: the cost follows the delta, not
+        // the group.
+        let named: Vec<&str> = delta
+            .add
+            .iter()
+            .map(|m| m.value.as_str())
+            .chain(delta.remove.iter().map(String::as_str))
             .collect();
+        let present = self
+            .present_members(conn, ctx, definition.name(), id, &named)
+            .await?;
         let mut digest = stored.members;
         let mut changed = Vec::new();
-        let mut position = i64::try_from(present.len()).unwrap_or(0);
-        let row = sqlx::query(&self.sql("SELECT MAX(position) AS top FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?"))
+        // `ORDER BY … DESC LIMIT 1` rather than `MAX`: the position index answers it by
+        // reading one entry whatever the planner's statistics say.
+        let row = sqlx::query(&self.sql("SELECT position AS top FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? ORDER BY position DESC LIMIT 1"))
             .bind(ctx.tenant())
             .bind(definition.name())
             .bind(id)
-            .fetch_one(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(storage)?;
-        if let Ok(Some(top)) = row.try_get::<Option<i64>, _>("top") {
-            position = position.max(top + 1);
-        }
+        let position = match row.map(|r| r.try_get::<i64, _>("top")) {
+            Some(top) => top.map_err(storage)? + 1,
+            None => 0,
+        };
         let mut seen = HashSet::new();
         let added: Vec<Member> = delta
             .add
@@ -484,8 +521,8 @@ impl SqlProvider {
             Ok(result)
         })
         .await?;
-        // Memberships grow too: a planner that last saw an empty `scim_members` scans it.
-        self.wrote().await;
+        // Member rows count: a planner that last saw a small `scim_members` scans it.
+        self.wrote(delta.add.len() + delta.remove.len()).await;
         Ok(result)
     }
 }

@@ -14,7 +14,7 @@ use crate::row::text;
 
 /// The schema version this build migrates databases to (see
 /// [`SqlProvider::schema_version`](crate::SqlProvider::schema_version)).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// A key for PostgreSQL's advisory lock (any constant both processes agree on).
 const PG_LOCK_KEY: i64 = 0x5C1A_5C1A;
@@ -124,7 +124,49 @@ async fn apply_pending(
         }
         record(conn, dialect, 3, "MySQL keys compare without padding").await?;
     }
+    if at < 4 {
+        if dialect != Dialect::MySql
+            || !index_exists(conn, "scim_members", MEMBERS_POSITION).await?
+        {
+            sqlx::query(&members_position_index(dialect))
+                .execute(&mut *conn)
+                .await?;
+        }
+        record(conn, dialect, 4, "members indexed by position").await?;
+    }
     Ok(())
+}
+
+/// The index that finds a group's last member position without reading its rows, so
+/// adding one member costs the same for a group of 10 or of 100,000.
+const MEMBERS_POSITION: &str = "scim_members_position";
+
+fn members_position_index(dialect: Dialect) -> String {
+    let if_not_exists = match dialect {
+        Dialect::MySql => "",
+        _ => "IF NOT EXISTS ",
+    };
+    format!(
+        "CREATE INDEX {if_not_exists}{MEMBERS_POSITION} ON scim_members (tenant, group_type, group_id, position)"
+    )
+}
+
+/// Whether MySQL has an index of this name on this table (MySQL has no
+/// `CREATE INDEX IF NOT EXISTS`).
+async fn index_exists(
+    conn: &mut AnyConnection,
+    table: &str,
+    index: &str,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM information_schema.statistics \
+         WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?",
+    )
+    .bind(table)
+    .bind(index)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
 /// The binary collation without `PAD SPACE` this MySQL or MariaDB has, if any

@@ -198,11 +198,14 @@ impl SqlProvider {
             .map_err(storage)
     }
 
-    /// Counts a committed write, and refreshes the planner's statistics when they are
-    /// due (see `statistics.rs`). A failed refresh fails nothing: the write is
-    /// committed, and the next refresh comes due in turn.
-    pub(crate) async fn wrote(&self) {
-        if !self.statistics.count_write() {
+    /// Counts a committed write of `rows` rows, and refreshes the planner's statistics
+    /// when they are due (see `statistics.rs`). A failed refresh fails nothing: the
+    /// write is committed, and the next refresh comes due in turn.
+    pub(crate) async fn wrote(&self, rows: usize) {
+        if !self
+            .statistics
+            .count_write(u64::try_from(rows).unwrap_or(u64::MAX))
+        {
             return;
         }
         if let Ok(mut conn) = self.pool.acquire().await {

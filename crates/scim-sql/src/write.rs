@@ -87,7 +87,12 @@ impl SqlProvider {
             Ok(stored)
         })
         .await?;
-        self.wrote().await;
+        // The row, and a member row for each member (members, if any, are in the body).
+        let members = object
+            .get("members")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        self.wrote(1 + members).await;
         Ok(outcome)
     }
 
@@ -310,7 +315,7 @@ impl SqlProvider {
         expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError> {
         retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
-        self.wrote().await;
+        self.wrote(1).await;
         Ok(())
     }
 

@@ -49,6 +49,7 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     for statement in [
         "DROP TABLE scim_emails",
+        "DROP INDEX scim_members_position",
         "DROP INDEX scim_resources_display_name",
         "ALTER TABLE scim_resources DROP COLUMN display_name",
         "DROP TABLE scim_migrations",
