@@ -149,7 +149,7 @@ impl ScimService {
         let (parts, body) = request.into_parts();
         match collect_limited(body, self.inner.config.max_body_size).await {
             Ok(bytes) => self.handle(Request::from_parts(parts, bytes)).await,
-            Err(err) => error(err),
+            Err(err) => error_response(err),
         }
     }
 
@@ -166,9 +166,9 @@ impl ScimService {
         let (parts, body) = request.into_parts();
         let rest = self
             .below_base(parts.uri.path())
-            .ok_or_else(|| error(not_found()))?;
+            .ok_or_else(|| error_response(not_found()))?;
         let (path_tenant, rest) = match inner.config.tenant_in_path {
-            true => split_tenant(rest).ok_or_else(|| error(not_found()))?,
+            true => split_tenant(rest).ok_or_else(|| error_response(not_found()))?,
             false => (None, rest),
         };
         let route = Route::parse(rest);
@@ -185,7 +185,7 @@ impl ScimService {
         };
         let tenant = match (&principal, path_tenant) {
             (Some(p), Some(t)) if *p.tenant != *t => {
-                return Err(error(ScimError::new(
+                return Err(error_response(ScimError::new(
                     ErrorKind::Forbidden,
                     "the credentials are not valid for this tenant",
                 )));
@@ -195,17 +195,17 @@ impl ScimService {
             (None, None) => RequestContext::DEFAULT_TENANT.into(),
         };
 
-        let route = route.ok_or_else(|| error(not_found()))?;
+        let route = route.ok_or_else(|| error_response(not_found()))?;
         if !route.allowed().contains(&parts.method) {
             return Err(method_not_allowed(route.allowed()));
         }
-        let expected_version =
-            extract_etag_from_headers(&parts.headers, &IF_MATCH).map_err(|e| error(e.into()))?;
+        let expected_version = extract_etag_from_headers(&parts.headers, &IF_MATCH)
+            .map_err(|e| error_response(e.into()))?;
         let if_none_match = extract_etag_from_headers(&parts.headers, &IF_NONE_MATCH)
-            .map_err(|e| error(e.into()))?;
+            .map_err(|e| error_response(e.into()))?;
         let json = match parts.method {
             Method::POST | Method::PUT | Method::PATCH => {
-                Some(self.json_body(&parts, &body).map_err(error)?)
+                Some(self.json_body(&parts, &body).map_err(error_response)?)
             }
             _ => None,
         };
@@ -367,10 +367,6 @@ fn not_found() -> ScimError {
     ScimError::not_found("no SCIM endpoint at this path")
 }
 
-fn error(err: ScimError) -> Response<Bytes> {
-    into_http(err.into())
-}
-
 /// A SCIM error as an HTTP response (status, `application/scim+json` error body), for
 /// an adapter that fails before the service sees the request.
 ///
@@ -381,11 +377,11 @@ fn error(err: ScimError) -> Response<Bytes> {
 /// assert_eq!(response.status(), 400);
 /// ```
 pub fn error_response(err: ScimError) -> Response<Bytes> {
-    error(err)
+    into_http(err.into())
 }
 
 fn unauthorized(detail: &str) -> Response<Bytes> {
-    let mut response = error(ScimError::new(ErrorKind::Unauthorized, detail));
+    let mut response = error_response(ScimError::new(ErrorKind::Unauthorized, detail));
     response.headers_mut().insert(
         WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"SCIM\""),
@@ -394,7 +390,7 @@ fn unauthorized(detail: &str) -> Response<Bytes> {
 }
 
 fn method_not_allowed(allowed: &[Method]) -> Response<Bytes> {
-    let mut response = error(ScimError::new(
+    let mut response = error_response(ScimError::new(
         ErrorKind::MethodNotAllowed,
         "this endpoint does not answer that method",
     ));

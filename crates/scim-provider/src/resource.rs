@@ -118,7 +118,20 @@ impl ReturnableJson {
     /// Serializes `resource` without the values `definition` says are never returned
     /// (copying the resource only when it holds one).
     pub fn new(definition: &ResourceDefinition, resource: &Value) -> Self {
-        let text = if holds_never_returned(definition, resource) {
+        Self::stripping(
+            definition,
+            resource,
+            holds_never_returned(definition, resource),
+        )
+    }
+
+    /// [`new`](Self::new) for a caller that already asked [`holds_never_returned`].
+    pub(crate) fn stripping(
+        definition: &ResourceDefinition,
+        resource: &Value,
+        holds: bool,
+    ) -> Self {
+        let text = if holds {
             let stripped = Projection::default().apply_owned(definition, resource.clone());
             stripped.to_string()
         } else {

@@ -284,17 +284,8 @@ impl SqlProvider {
     ) -> Result<HashSet<String>, ProviderError> {
         let mut present = HashSet::new();
         for batch in ids.chunks(MEMBER_BATCH) {
-            let sql = self.sql(&format!(
-                "SELECT member_id FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id IN ({})",
-                placeholders(batch.len())
-            ));
-            let mut query = sqlx::query(&sql)
-                .bind(ctx.tenant())
-                .bind(group_type)
-                .bind(group_id);
-            for id in batch {
-                query = query.bind(*id);
-            }
+            let sql = self.member_batch_sql("SELECT member_id", batch.len());
+            let query = bind_member_batch(&sql, ctx.tenant(), group_type, group_id, batch);
             for row in query.fetch_all(&mut *conn).await.map_err(storage)? {
                 present.insert(row.try_get::<String, _>("member_id").map_err(storage)?);
             }
@@ -369,20 +360,21 @@ impl SqlProvider {
         members: &[&str],
     ) -> Result<(), ProviderError> {
         for batch in members.chunks(MEMBER_BATCH) {
-            let sql = self.sql(&format!(
-                "DELETE FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id IN ({})",
-                placeholders(batch.len())
-            ));
-            let mut query = sqlx::query(&sql)
-                .bind(ctx.tenant())
-                .bind(group_type)
-                .bind(group_id);
-            for member in batch {
-                query = query.bind(*member);
-            }
-            query.execute(&mut *conn).await.map_err(storage)?;
+            let sql = self.member_batch_sql("DELETE", batch.len());
+            bind_member_batch(&sql, ctx.tenant(), group_type, group_id, batch)
+                .execute(&mut *conn)
+                .await
+                .map_err(storage)?;
         }
         Ok(())
+    }
+
+    /// `{verb} FROM scim_members` for `n` member ids of one group, in this dialect.
+    fn member_batch_sql(&self, verb: &str, n: usize) -> String {
+        self.sql(&format!(
+            "{verb} FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ? AND member_id IN ({})",
+            placeholders(n)
+        ))
     }
 
     /// Applies a membership delta inside a transaction.
@@ -525,6 +517,22 @@ impl SqlProvider {
         self.wrote(delta.add.len() + delta.remove.len()).await;
         Ok(result)
     }
+}
+
+/// A [`member_batch_sql`](SqlProvider::member_batch_sql) statement with the group's
+/// key and the member ids bound.
+fn bind_member_batch<'q>(
+    sql: &'q str,
+    tenant: &'q str,
+    group_type: &'q str,
+    group_id: &'q str,
+    ids: &'q [&str],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let query = sqlx::query(sql)
+        .bind(tenant)
+        .bind(group_type)
+        .bind(group_id);
+    ids.iter().fold(query, |query, id| query.bind(*id))
 }
 
 /// `?, ?, …`: `n` placeholders for an `IN` list.

@@ -139,8 +139,9 @@ impl Entry {
 /// The stored text of a base and its returnable text: one serialization, shared,
 /// unless the base holds a never-returned value.
 fn texts(definition: &ResourceDefinition, base: &Value) -> (Arc<str>, ReturnableJson) {
-    let returnable = ReturnableJson::new(definition, base);
-    let text = match holds_never_returned(definition, base) {
+    let holds = holds_never_returned(definition, base);
+    let returnable = ReturnableJson::stripping(definition, base, holds);
+    let text = match holds {
         true => base.to_string().into(),
         false => returnable.shared(),
     };
