@@ -24,10 +24,17 @@ use scim_http::{Principal, ScimService};
 use scim_ops::{ErrorKind, ScimError};
 
 /// A router serving the service under its base path (as a fallback when that is `/`).
+///
+/// The service is routed, not nested: it reads the base path off the request itself,
+/// so no request URI is rebuilt on the way in (`nest_service` would strip the prefix
+/// and parse the rest again on every request).
 pub fn router(service: ScimService) -> Router {
     match service.base_path() {
         "/" => Router::new().fallback_service(service),
-        base => Router::new().nest_service(base, service.nested()),
+        base => Router::new()
+            .route_service(base, service.clone())
+            .route_service(&format!("{base}/"), service.clone())
+            .route_service(&format!("{base}/{{*rest}}"), service),
     }
 }
 

@@ -29,30 +29,35 @@ impl Route {
     pub(crate) fn parse(path: &str) -> Option<Self> {
         let path = path.strip_prefix('/').unwrap_or(path);
         let path = path.strip_suffix('/').unwrap_or(path);
-        let segments: Vec<&str> = path.split('/').collect();
-        let decoded: Option<Vec<String>> = segments.iter().map(|s| percent_decode(s)).collect();
-        let segments = decoded?;
+        // At most two segments, each decoded once into the string the route keeps.
+        let mut segments = path.split('/');
+        let (first, second) = (segments.next()?, segments.next());
+        if segments.next().is_some() {
+            return None;
+        }
+        let first = percent_decode(first)?;
+        let second = match second {
+            Some(segment) => Some(percent_decode(segment)?),
+            None => None,
+        };
         let is = |segment: &str, name: &str| segment.eq_ignore_ascii_case(name);
-        Some(match segments.as_slice() {
-            [one] if one.is_empty() => return None,
-            [one] if is(one, ".search") => Route::Search { endpoint: None },
-            [one] if is(one, "Bulk") => Route::Bulk,
-            [one] if is(one, "Me") => Route::Me,
-            [one] if is(one, "ServiceProviderConfig") => Route::ServiceProviderConfig,
-            [one] if is(one, "ResourceTypes") => Route::ResourceTypes(None),
-            [one] if is(one, "Schemas") => Route::Schemas(None),
-            [one, id] if is(one, "ResourceTypes") => Route::ResourceTypes(Some(id.clone())),
-            [one, id] if is(one, "Schemas") => Route::Schemas(Some(id.clone())),
-            [endpoint] => Route::Resource {
-                endpoint: endpoint.clone(),
-                id: None,
+        Some(match (first, second) {
+            (one, None) if one.is_empty() => return None,
+            (one, None) if is(&one, ".search") => Route::Search { endpoint: None },
+            (one, None) if is(&one, "Bulk") => Route::Bulk,
+            (one, None) if is(&one, "Me") => Route::Me,
+            (one, None) if is(&one, "ServiceProviderConfig") => Route::ServiceProviderConfig,
+            (one, None) if is(&one, "ResourceTypes") => Route::ResourceTypes(None),
+            (one, None) if is(&one, "Schemas") => Route::Schemas(None),
+            (one, Some(id)) if is(&one, "ResourceTypes") => Route::ResourceTypes(Some(id)),
+            (one, Some(id)) if is(&one, "Schemas") => Route::Schemas(Some(id)),
+            (endpoint, None) => Route::Resource { endpoint, id: None },
+            (endpoint, Some(search)) if is(&search, ".search") => Route::Search {
+                endpoint: Some(endpoint),
             },
-            [endpoint, search] if is(search, ".search") => Route::Search {
-                endpoint: Some(endpoint.clone()),
-            },
-            [endpoint, id] if !id.is_empty() => Route::Resource {
-                endpoint: endpoint.clone(),
-                id: Some(id.clone()),
+            (endpoint, Some(id)) if !id.is_empty() => Route::Resource {
+                endpoint,
+                id: Some(id),
             },
             _ => return None,
         })

@@ -350,7 +350,8 @@ fn context(
     if let Some(principal) = principal {
         ctx = ctx.with_principal(principal.name.clone());
     }
-    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+    static REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+    if let Some(id) = headers.get(&REQUEST_ID).and_then(|v| v.to_str().ok()) {
         ctx = ctx.with_request_id(id);
     }
     ctx

@@ -2,41 +2,10 @@
 
 use http::StatusCode;
 use scim_provider::Fetch;
-use scim_schema::json_text::outside_strings;
 use scim_schema::{ScimType, validate};
 use serde_json::Value;
 
 use crate::{ScimError, ScimOperationHandler, ScimOperationRequest, ScimOperationResponse};
-
-/// Compact JSON with `"location"` and `"version"` added to its top-level `meta` object;
-/// `None` when it has none. Strings are skipped while scanning, so a key named `meta`
-/// nested deeper, or text inside a value, is never mistaken for it.
-pub(crate) fn with_meta_fields(json: &str, location: &str, version: &str) -> Option<String> {
-    const META: &str = "\"meta\":{";
-    let mut depth = 0usize;
-    for (i, b) in outside_strings(json.as_bytes()) {
-        match b {
-            b'"' if depth == 1 && json[i..].starts_with(META) => {
-                let at = i + META.len();
-                let separator = if json.as_bytes().get(at) == Some(&b'}') {
-                    ""
-                } else {
-                    ","
-                };
-                let fields = format!(
-                    "\"location\":{},\"version\":{}{separator}",
-                    Value::String(location.to_owned()),
-                    Value::String(version.to_owned())
-                );
-                return Some([&json[..at], &fields, &json[at..]].concat());
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
-}
 
 /// The `value`s of a resource's `members`.
 pub(crate) fn member_ids(resource: &Value) -> Vec<&str> {
@@ -98,7 +67,7 @@ impl ScimOperationHandler {
             }
             let location = self.location(request, definition, id);
             let version = raw.version.to_http_header();
-            if let Some(json) = with_meta_fields(raw.json.as_str(), &location, &version) {
+            if let Some(json) = raw.json.with_meta_fields(&location, &version) {
                 let mut response = ScimOperationResponse::empty(StatusCode::OK);
                 response.serialized_body = Some(json);
                 return Ok(response.with_version(raw.version));

@@ -106,16 +106,21 @@ impl ScimOperationHandler {
         mut request: ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
         if request.operation.target() == Some(&Target::Me) {
-            self.resolve_me(&mut request).await?;
+            Box::pin(self.resolve_me(&mut request)).await?;
         }
+        // Every operation but a read is boxed: its state (kilobytes, for a bulk or a
+        // patch) then stays out of the future every request builds and moves, and a
+        // plain GET, the most frequent request, carries only its own.
         match &request.operation {
             ScimOperation::Create { .. }
             | ScimOperation::Replace { .. }
             | ScimOperation::Patch { .. }
-            | ScimOperation::Delete { .. } => self.write_operation(&request).await,
+            | ScimOperation::Delete { .. } => Box::pin(self.write_operation(&request)).await,
             ScimOperation::Get { .. } => self.get(&request).await,
-            ScimOperation::List { .. } | ScimOperation::Search { .. } => self.list(&request).await,
-            ScimOperation::Bulk { .. } => self.bulk(&request).await,
+            ScimOperation::List { .. } | ScimOperation::Search { .. } => {
+                Box::pin(self.list(&request)).await
+            }
+            ScimOperation::Bulk { .. } => Box::pin(self.bulk(&request)).await,
             ScimOperation::ServiceProviderConfig => Ok(self.service_provider_config(&request)),
             ScimOperation::ResourceTypes { .. } => self.resource_types(&request),
             ScimOperation::Schemas { .. } => self.schemas(&request),
@@ -253,11 +258,13 @@ impl ScimOperationHandler {
         definition: &ResourceDefinition,
         id: &str,
     ) -> String {
-        format!(
-            "{}{}/{id}",
-            self.base_url(request),
-            definition.resource_type().endpoint
-        )
+        let (base, endpoint) = (self.base_url(request), &definition.resource_type().endpoint);
+        let mut location = String::with_capacity(base.len() + endpoint.len() + id.len() + 1);
+        location.push_str(base);
+        location.push_str(endpoint);
+        location.push('/');
+        location.push_str(id);
+        location
     }
 
     /// A stored resource as a response renders it: `meta.location` set, projected.

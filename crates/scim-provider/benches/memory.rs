@@ -40,7 +40,7 @@ fn main() {
     );
     println!("held by the provider: {:.1} MiB", held as f64 / 1048576.0);
     println!(
-        "ratio: {:.2}x (target: at most 3x)",
+        "ratio: {:.2}x (target: at most 2x)",
         held as f64 / json_bytes as f64
     );
 }

@@ -1,7 +1,7 @@
 //! [`RequestContext`]: who is asking, for which tenant.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// The tenant, request id and authenticated principal of one request.
 ///
@@ -16,12 +16,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// assert_eq!(ctx.principal(), Some("okta-provisioning"));
 /// assert!(!ctx.request_id().is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RequestContext {
     tenant: Arc<str>,
-    request_id: Arc<str>,
+    /// The counter value a request id is made from when none was given.
+    number: u64,
+    /// The request id: given, or written from `number` the first time it is asked
+    /// for (most requests never ask, so most never pay for it).
+    request_id: OnceLock<Arc<str>>,
     principal: Option<Arc<str>>,
 }
+
+impl PartialEq for RequestContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.tenant == other.tenant
+            && self.request_id() == other.request_id()
+            && self.principal == other.principal
+    }
+}
+
+impl Eq for RequestContext {}
 
 impl RequestContext {
     /// The tenant a single-tenant server uses.
@@ -33,14 +47,15 @@ impl RequestContext {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Self {
             tenant: tenant.into(),
-            request_id: NEXT.fetch_add(1, Ordering::Relaxed).to_string().into(),
+            number: NEXT.fetch_add(1, Ordering::Relaxed),
+            request_id: OnceLock::new(),
             principal: None,
         }
     }
 
     /// Sets the request id (from an `X-Request-Id` header, say).
     pub fn with_request_id(mut self, request_id: impl Into<Arc<str>>) -> Self {
-        self.request_id = request_id.into();
+        self.request_id = OnceLock::from(request_id.into());
         self
     }
 
@@ -57,7 +72,8 @@ impl RequestContext {
 
     /// The request id.
     pub fn request_id(&self) -> &str {
-        &self.request_id
+        self.request_id
+            .get_or_init(|| self.number.to_string().into())
     }
 
     /// The authenticated principal, if any.
@@ -69,6 +85,8 @@ impl RequestContext {
 impl Default for RequestContext {
     /// The [default tenant](Self::DEFAULT_TENANT).
     fn default() -> Self {
-        Self::new(Self::DEFAULT_TENANT)
+        // One shared name, not an allocation per request.
+        static DEFAULT: OnceLock<Arc<str>> = OnceLock::new();
+        Self::new(DEFAULT.get_or_init(|| Self::DEFAULT_TENANT.into()).clone())
     }
 }

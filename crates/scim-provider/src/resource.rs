@@ -111,8 +111,28 @@ pub struct SerializedResource {
 /// let json = ReturnableJson::new(users, &json!({"userName": "b", "password": "secret"}));
 /// assert_eq!(json.as_str(), r#"{"userName":"b"}"#);
 /// ```
+///
+/// It knows where its top-level `meta` object opens, so the response path adds
+/// `meta.location` and `meta.version` with one copy and no scan:
+///
+/// ```
+/// # use scim_provider::ReturnableJson;
+/// # use scim_schema::SchemaRegistry;
+/// # use serde_json::json;
+/// # let registry = SchemaRegistry::default();
+/// # let users = registry.resource_type("User").unwrap();
+/// let json = ReturnableJson::new(users, &json!({"id": "1", "meta": {"resourceType": "User"}}));
+/// assert_eq!(
+///     json.with_meta_fields("https://h/Users/1", r#"W/"v""#).unwrap(),
+///     r#"{"id":"1","meta":{"location":"https://h/Users/1","version":"W/\"v\"","resourceType":"User"}}"#
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnableJson(std::sync::Arc<str>);
+pub struct ReturnableJson {
+    text: std::sync::Arc<str>,
+    /// Just past the `{` of the top-level `meta` object, when there is one.
+    meta_at: Option<u32>,
+}
 
 impl ReturnableJson {
     /// Serializes `resource` without the values `definition` says are never returned
@@ -131,24 +151,95 @@ impl ReturnableJson {
         resource: &Value,
         holds: bool,
     ) -> Self {
-        let text = if holds {
-            let stripped = Projection::default().apply_owned(definition, resource.clone());
-            stripped.to_string()
-        } else {
-            resource.to_string()
+        match holds {
+            true => {
+                Self::serialize(&Projection::default().apply_owned(definition, resource.clone()))
+            }
+            false => Self::serialize(resource),
+        }
+    }
+
+    /// Compact JSON, as `Value::to_string` writes it, noting where `meta` opens.
+    fn serialize(resource: &Value) -> Self {
+        let Value::Object(object) = resource else {
+            return Self {
+                text: resource.to_string().into(),
+                meta_at: None,
+            };
         };
-        Self(text.into())
+        let mut out = Vec::with_capacity(512);
+        let mut meta_at = None;
+        out.push(b'{');
+        for (i, (key, value)) in object.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Writing to a Vec fails only on a map key that is not a string: never.
+            let _ = serde_json::to_writer(&mut out, key);
+            out.push(b':');
+            if key == "meta" && value.is_object() {
+                meta_at = u32::try_from(out.len() + 1).ok();
+            }
+            let _ = serde_json::to_writer(&mut out, value);
+        }
+        out.push(b'}');
+        let text = String::from_utf8(out).unwrap_or_else(|_| resource.to_string());
+        Self {
+            text: text.into(),
+            meta_at,
+        }
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The shared text, for a provider that keeps it as its stored copy too.
     pub fn shared(&self) -> std::sync::Arc<str> {
-        self.0.clone()
+        self.text.clone()
     }
+
+    /// The text with `"location"` and `"version"` first in its top-level `meta`
+    /// object; `None` when it has none.
+    pub fn with_meta_fields(&self, location: &str, version: &str) -> Option<String> {
+        let at = usize::try_from(self.meta_at?).ok()?;
+        let text = &*self.text;
+        let separator = match text.as_bytes().get(at) {
+            Some(b'}') => "",
+            _ => ",",
+        };
+        let mut out = String::with_capacity(text.len() + location.len() + version.len() + 32);
+        out.push_str(text.get(..at)?);
+        out.push_str("\"location\":");
+        push_json_string(&mut out, location);
+        out.push_str(",\"version\":");
+        push_json_string(&mut out, version);
+        out.push_str(separator);
+        out.push_str(&text[at..]);
+        Some(out)
+    }
+}
+
+/// Appends `text` as a JSON string: quotes, backslashes and control characters
+/// escaped (each one byte, so the runs between them are copied as they are).
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut rest = text;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        out.push_str(&rest[..at]);
+        match rest.as_bytes()[at] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            control => out.push_str(&format!("\\u{control:04x}")),
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
 }
 
 /// Whether a resource holds a value that is never returned (a password).
@@ -292,11 +383,17 @@ impl ContentDigest {
 
     /// The version these parts make.
     pub fn version(&self) -> ScimVersion {
+        ScimVersion::from_digest(self.digest())
+    }
+
+    /// The digest the version is made from ([`ScimVersion::from_digest`]): what a
+    /// provider can keep instead of the version itself.
+    pub fn digest(&self) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(self.base);
         hasher.update(self.members.to_bytes());
         hasher.update(self.groups.to_bytes());
-        ScimVersion::from_digest(hasher.finalize().into())
+        hasher.finalize().into()
     }
 }
 
@@ -436,5 +533,71 @@ impl MembershipDelta {
     /// Whether the delta changes nothing.
     pub fn is_empty(&self) -> bool {
         self.add.is_empty() && self.remove.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use scim_schema::SchemaRegistry;
+    use serde_json::json;
+
+    use super::*;
+
+    fn returnable(resource: &Value) -> ReturnableJson {
+        let registry = SchemaRegistry::default();
+        ReturnableJson::new(registry.resource_type("User").expect("User"), resource)
+    }
+
+    #[test]
+    fn the_text_is_what_serde_json_writes() {
+        for resource in [
+            json!({}),
+            json!({"b": [1, {"meta": {}}], "a": "\"meta\":{", "meta": {"x": "\\"}}),
+            json!({"userName": "ü\u{1}", "meta": 3}),
+            json!([1, 2]),
+        ] {
+            assert_eq!(returnable(&resource).as_str(), resource.to_string());
+        }
+    }
+
+    #[test]
+    fn meta_fields_go_into_the_top_level_meta_only() {
+        let cases = [
+            (
+                json!({"id": "1", "meta": {"resourceType": "User"}}),
+                Some(r#"{"id":"1","meta":{"location":"L","version":"V","resourceType":"User"}}"#),
+            ),
+            (
+                json!({"meta": {}}),
+                Some(r#"{"meta":{"location":"L","version":"V"}}"#),
+            ),
+            (
+                json!({"a": {"meta": {"x": 1}}, "b": "\"meta\":{", "meta": {"r": "U"}}),
+                Some(
+                    r#"{"a":{"meta":{"x":1}},"b":"\"meta\":{","meta":{"location":"L","version":"V","r":"U"}}"#,
+                ),
+            ),
+            (json!({"id": "1"}), None),
+            (json!({"meta": "not an object"}), None),
+        ];
+        for (resource, expected) in cases {
+            let json = returnable(&resource);
+            assert_eq!(
+                json.with_meta_fields("L", "V").as_deref(),
+                expected,
+                "{resource}"
+            );
+        }
+    }
+
+    #[test]
+    fn meta_values_are_escaped() {
+        let location = "https://h/x\"y\\z\u{1}é";
+        let json = returnable(&json!({"meta": {}}))
+            .with_meta_fields(location, "W/\"abc\"")
+            .expect("meta");
+        let value: Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(value["meta"]["location"], location);
+        assert_eq!(value["meta"]["version"], "W/\"abc\"");
     }
 }

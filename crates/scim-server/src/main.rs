@@ -83,7 +83,11 @@ async fn run(config: Config) -> Result<(), String> {
         ..HttpConfig::default()
     };
     let service = ScimService::new(handler, tokens, http);
-    let app = scim_axum::router(service).route("/healthz", get(|| async { "ok" }));
+    // The server owns every path: SCIM answers all but /healthz itself (a SCIM 404
+    // outside its base path), so no route captures or rewrites anything per request.
+    let app = axum::Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback_service(service);
 
     tracing::info!(
         url = %base_url,

@@ -178,23 +178,25 @@ impl SqlProvider {
         member: &str,
     ) -> Result<(), ProviderError> {
         let groups = self.groups_digest(conn, tenant, member).await?;
-        let rows = sqlx::query(&self.sql(
-            "SELECT resource_type, base_hash, members_digest FROM scim_resources WHERE tenant = ? AND id = ?",
-        ))
-        .bind(tenant)
-        .bind(member)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(storage)?;
-        for row in rows {
-            let resource_type: String = row.try_get("resource_type").map_err(storage)?;
-            if !self
-                .definition(&resource_type)
-                .ok()
-                .is_some_and(|d| d.derives_groups())
-            {
-                continue;
-            }
+        // One primary-key lookup per type that derives `groups`: an id alone is not
+        // a key prefix, and a scan of the tenant would cost what the tenant holds.
+        let holders = self
+            .registry()
+            .resource_types()
+            .filter(|d| d.derives_groups())
+            .map(|d| d.name().to_owned())
+            .collect::<Vec<_>>();
+        for resource_type in holders {
+            let row = sqlx::query(&self.sql(
+                "SELECT base_hash, members_digest FROM scim_resources WHERE tenant = ? AND resource_type = ? AND id = ?",
+            ))
+            .bind(tenant)
+            .bind(&resource_type)
+            .bind(member)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(storage)?;
+            let Some(row) = row else { continue };
             let base = from_hex(&row.try_get::<String, _>("base_hash").map_err(storage)?);
             let members = SetDigest::from_bytes(from_hex(
                 &row.try_get::<String, _>("members_digest")

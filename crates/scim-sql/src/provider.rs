@@ -217,6 +217,10 @@ impl SqlProvider {
         self.dialect.sql(sql)
     }
 
+    pub(crate) fn registry(&self) -> &SchemaRegistry {
+        &self.registry
+    }
+
     pub(crate) fn definition(
         &self,
         resource_type: &str,

@@ -169,7 +169,12 @@ impl ScimVersion {
     /// # Ok::<(), scim_version::VersionError>(())
     /// ```
     pub fn to_http_header(&self) -> String {
-        self.to_string()
+        // Pushed, not formatted: it is on every response's path.
+        let mut header = String::with_capacity(self.opaque.len() + 4);
+        header.push_str("W/\"");
+        header.push_str(&self.opaque);
+        header.push('"');
+        header
     }
 
     /// The opaque tag, without quotes or `W/`.

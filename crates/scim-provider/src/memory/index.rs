@@ -1,12 +1,13 @@
-//! Indexes of one shard: unique values (userName, `uniqueness: server` attributes) and
-//! the attributes `eq` filters are served from (externalId, displayName, emails).
+//! Indexes of one shard: unique values (userName, `uniqueness: server` attributes),
+//! ordered, for uniqueness, equality, prefixes and sorting; and by hash the attributes
+//! `eq` filters are served from (externalId, displayName, emails).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, RandomState};
+use std::ops::Bound;
 
 use scim_schema::{
-    AttributePath, AttributeType, CompValue, CompareOp, Filter, ResolvedAttribute,
-    ResourceDefinition, Uniqueness,
+    AttributePath, AttributeType, ResolvedAttribute, ResourceDefinition, Uniqueness,
 };
 use serde_json::Value;
 
@@ -106,7 +107,10 @@ impl IndexSpec {
 
 /// Whether two resolutions name the same attribute (a complex attribute standing for
 /// its `value`).
-fn same_target(a: Option<ResolvedAttribute<'_>>, b: Option<ResolvedAttribute<'_>>) -> bool {
+pub(super) fn same_target(
+    a: Option<ResolvedAttribute<'_>>,
+    b: Option<ResolvedAttribute<'_>>,
+) -> bool {
     let leaf = |r: ResolvedAttribute<'_>| -> *const scim_schema::AttributeDefinition {
         match r.sub_attribute {
             Some(sub) => sub,
@@ -122,78 +126,167 @@ fn same_target(a: Option<ResolvedAttribute<'_>>, b: Option<ResolvedAttribute<'_>
     }
 }
 
-/// The ids stored under each key.
-#[derive(Debug, Default)]
-pub(super) struct Index {
-    map: HashMap<String, Vec<Arc<str>>>,
+/// The sequence numbers of the resources stored under one key, ascending: nearly
+/// always one, so one is kept inline.
+#[derive(Debug)]
+pub(super) enum Ids {
+    One(u64),
+    // Boxed, so the enum is two words and a map slot stays small.
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<u64>>),
+}
+
+impl Ids {
+    pub(super) fn as_slice(&self) -> &[u64] {
+        match self {
+            Self::One(seq) => std::slice::from_ref(seq),
+            Self::Many(seqs) => seqs,
+        }
+    }
+
+    /// Adds `seq`; `false` when it was there.
+    fn insert(&mut self, seq: u64) -> bool {
+        match self {
+            Self::One(one) if *one == seq => false,
+            Self::One(one) => {
+                let (low, high) = ((*one).min(seq), (*one).max(seq));
+                *self = Self::Many(Box::new(vec![low, high]));
+                true
+            }
+            Self::Many(seqs) => match seqs.binary_search(&seq) {
+                Ok(_) => false,
+                Err(at) => {
+                    seqs.insert(at, seq);
+                    true
+                }
+            },
+        }
+    }
+
+    /// Removes `seq`: whether it was there, and whether none is left.
+    fn remove(&mut self, seq: u64) -> (bool, bool) {
+        match self {
+            Self::One(one) => (*one == seq, *one == seq),
+            Self::Many(seqs) => {
+                let Ok(at) = seqs.binary_search(&seq) else {
+                    return (false, false);
+                };
+                seqs.remove(at);
+                if let [one] = seqs.as_slice() {
+                    *self = Self::One(*one);
+                }
+                (true, false)
+            }
+        }
+    }
+}
+
+/// The resources stored under each key of one attribute.
+///
+/// Unique attributes keep their keys, ordered: their index answers uniqueness,
+/// equality and prefix filters exactly, and gives the order of a sort. The others
+/// keep a hash of each key, which is all an equality lookup needs to find its
+/// candidates (the filter is still evaluated on them), at a fraction of the memory.
+#[derive(Debug)]
+pub(super) enum Index {
+    Ordered {
+        map: BTreeMap<Box<str>, Ids>,
+        /// How many resources are stored under some key.
+        len: usize,
+    },
+    Hashed {
+        map: HashMap<u64, Ids>,
+        hasher: RandomState,
+    },
 }
 
 impl Index {
-    pub(super) fn get(&self, key: &str) -> &[Arc<str>] {
-        self.map.get(key).map_or(&[], Vec::as_slice)
-    }
-
-    pub(super) fn insert(&mut self, key: String, id: &Arc<str>) {
-        let ids = self.map.entry(key).or_default();
-        if !ids.iter().any(|existing| existing == id) {
-            ids.push(id.clone());
+    pub(super) fn for_spec(spec: &IndexSpec) -> Self {
+        match spec.unique {
+            true => Self::Ordered {
+                map: BTreeMap::new(),
+                len: 0,
+            },
+            false => Self::Hashed {
+                map: HashMap::new(),
+                hasher: RandomState::new(),
+            },
         }
     }
 
-    pub(super) fn remove(&mut self, key: &str, id: &str) {
-        if let Some(ids) = self.map.get_mut(key) {
-            ids.retain(|existing| &**existing != id);
-            if ids.is_empty() {
-                self.map.remove(key);
+    /// The resources under `key`; for a hashed index, those under keys of its hash.
+    pub(super) fn get(&self, key: &str) -> &[u64] {
+        let ids = match self {
+            Self::Ordered { map, .. } => map.get(key),
+            Self::Hashed { map, hasher } => map.get(&hasher.hash_one(key)),
+        };
+        ids.map_or(&[], Ids::as_slice)
+    }
+
+    /// Whether [`get`](Self::get) answers exactly (the keys are kept).
+    pub(super) fn is_exact(&self) -> bool {
+        matches!(self, Self::Ordered { .. })
+    }
+
+    /// The keys in order with their resources, when the keys are kept.
+    pub(super) fn ordered(&self) -> Option<(&BTreeMap<Box<str>, Ids>, usize)> {
+        match self {
+            Self::Ordered { map, len } => Some((map, *len)),
+            Self::Hashed { .. } => None,
+        }
+    }
+
+    /// The resources under keys starting with `prefix`, when the keys are kept.
+    pub(super) fn prefixed(&self, prefix: &str) -> Option<Vec<u64>> {
+        let (map, _) = self.ordered()?;
+        let range = map.range::<str, _>((Bound::Included(prefix), Bound::Unbounded));
+        let mut seqs: Vec<u64> = range
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .flat_map(|(_, ids)| ids.as_slice().iter().copied())
+            .collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        Some(seqs)
+    }
+
+    pub(super) fn insert(&mut self, key: String, seq: u64) {
+        match self {
+            Self::Ordered { map, len } => {
+                let added = match map.get_mut(key.as_str()) {
+                    Some(ids) => ids.insert(seq),
+                    None => map.insert(key.into(), Ids::One(seq)).is_none(),
+                };
+                *len += usize::from(added);
+            }
+            Self::Hashed { map, hasher } => {
+                let hash = hasher.hash_one(key.as_str());
+                match map.get_mut(&hash) {
+                    Some(ids) => _ = ids.insert(seq),
+                    None => _ = map.insert(hash, Ids::One(seq)),
+                }
             }
         }
     }
-}
 
-/// Candidate ids for a filter from the indexes: a superset of the matches, or `None`
-/// when no index applies and every resource must be evaluated. `id eq` is served by
-/// the caller.
-pub(super) fn plan<'i>(
-    definition: &ResourceDefinition,
-    specs: &[IndexSpec],
-    indexes: &'i [Index],
-    filter: &Filter,
-) -> Option<&'i [Arc<str>]> {
-    match filter {
-        Filter::Compare {
-            path,
-            op: CompareOp::Eq,
-            value: CompValue::String(value),
-        } => {
-            let target = definition.resolve(path);
-            specs.iter().zip(indexes).find_map(|(spec, index)| {
-                same_target(definition.resolve(&spec.path), target)
-                    .then(|| index.get(&spec.normalize(value)))
-            })
-        }
-        Filter::And(a, b) => {
-            let (a, b) = (
-                plan(definition, specs, indexes, a),
-                plan(definition, specs, indexes, b),
-            );
-            match (a, b) {
-                (Some(a), Some(b)) => Some(if a.len() <= b.len() { a } else { b }),
-                (a, b) => a.or(b),
+    pub(super) fn remove(&mut self, key: &str, seq: u64) {
+        match self {
+            Self::Ordered { map, len } => {
+                let Some(ids) = map.get_mut(key) else { return };
+                let (removed, empty) = ids.remove(seq);
+                if empty {
+                    map.remove(key);
+                }
+                *len -= usize::from(removed);
+            }
+            Self::Hashed { map, hasher } => {
+                let hash = hasher.hash_one(key);
+                let Some(ids) = map.get_mut(&hash) else {
+                    return;
+                };
+                if ids.remove(seq).1 {
+                    map.remove(&hash);
+                }
             }
         }
-        _ => None,
-    }
-}
-
-/// The id an `id eq "…"` filter (possibly inside an `and`) names.
-pub(super) fn id_lookup(filter: &Filter) -> Option<&str> {
-    match filter {
-        Filter::Compare {
-            path,
-            op: CompareOp::Eq,
-            value: CompValue::String(value),
-        } if path.name.eq_ignore_ascii_case("id") && path.sub_attribute.is_none() => Some(value),
-        Filter::And(a, b) => id_lookup(a).or_else(|| id_lookup(b)),
-        _ => None,
     }
 }

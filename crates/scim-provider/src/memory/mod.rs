@@ -1,7 +1,9 @@
 //! [`InMemoryProvider`]: every resource in memory, sharded by tenant and resource type.
 
 mod index;
+mod list;
 mod members;
+mod plan;
 mod shard;
 
 use std::collections::HashMap;
@@ -13,7 +15,6 @@ use scim_schema::{DateTime, SchemaRegistry};
 use scim_version::ScimVersion;
 use serde_json::{Map, Value};
 
-use self::index::{id_lookup, plan};
 use self::members::{MemberList, Memberships};
 use self::shard::{Entry, Shard};
 use crate::{
@@ -28,11 +29,14 @@ use crate::{
 /// - **Atomic**: every compare-and-write checks the version and writes under the
 ///   shard's write lock.
 /// - **Indexed**: `userName` (case-insensitive) and every `uniqueness: server`
-///   attribute are unique per tenant through an index, never a scan; `eq` filters on
-///   those, `externalId`, `displayName` and `emails` are served from indexes (inside an
-///   `and` too); other filters are evaluated with `scim-schema`'s evaluator.
+///   attribute are unique per tenant through an ordered index, never a scan; `eq` and
+///   `sw` filters on them, and sorts by them, are answered from it, and `eq` filters on
+///   `externalId`, `displayName` and `emails` from hashed indexes (inside an `and`
+///   too); other filters are evaluated with `scim-schema`'s evaluator. A page of 10
+///   unfiltered, sorted by `userName` or at `startIndex=90000` renders 10 resources,
+///   whatever the shard holds, and `totalResults` stays exact.
 /// - **Compact**: resources are kept as serialized JSON beside their version and index
-///   keys, so 100,000 users take less than three times the size of their JSON.
+///   keys, so 100,000 typical users take less than twice the size of their JSON.
 /// - **Membership by delta**: a group's members live in an ordered set beside its JSON,
 ///   and its version is updated incrementally, so adding one member costs the same for
 ///   a group of 10 or of 100,000. `User.groups` is derived from membership and never
@@ -74,7 +78,7 @@ impl Tenant {
     fn refresh_groups(&self, member: &str) {
         for shard in self.group_holders() {
             let mut state = shard.write();
-            if let Some(entry) = state.entries.get_mut(member) {
+            if let Some(entry) = state.get_mut(member) {
                 let groups = self.memberships().derived_groups(member);
                 entry.set_groups(groups);
                 return;
@@ -176,7 +180,7 @@ impl InMemoryProvider {
         let mut old_keys = Vec::new();
         let (previous_members, created) = match target {
             Target::New => {
-                if state.entries.contains_key(&id) {
+                if state.contains(&id) {
                     return Err(ProviderError::Uniqueness {
                         attribute: "id".into(),
                         value: id.to_string(),
@@ -185,10 +189,10 @@ impl InMemoryProvider {
                 (Vec::new(), None)
             }
             Target::Existing { expected, .. } => {
-                let Some(entry) = state.entries.get(&id) else {
+                let Some(entry) = state.get(&id) else {
                     return Err(ProviderError::not_found(resource_type, &*id));
                 };
-                check_expected(&entry.version, expected)?;
+                check_expected(&entry.version(), expected)?;
                 let old = entry.parse_base()?;
                 old_keys = shard.keys(&old);
                 let previous = entry
@@ -210,15 +214,15 @@ impl InMemoryProvider {
             .get("displayName")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        match state.entries.get_mut(&id) {
+        match state.get_mut(&id) {
             Some(entry) => {
                 entry.members = members.map(Box::new);
                 entry.set_base(&shard.definition, &base);
                 state.rekey(&id, &old_keys, keys);
             }
             None => {
-                let entry = Entry::new(self.next_seq(), &shard.definition, &base, members);
-                state.insert(id.clone(), entry, keys);
+                let entry = Entry::new(&shard.definition, &base, members);
+                state.insert(&id, self.next_seq(), entry, keys);
             }
         }
 
@@ -242,11 +246,14 @@ impl InMemoryProvider {
         }
         if shard.layout.has_groups {
             let groups = tenant.memberships().derived_groups(&id);
-            if let Some(entry) = state.entries.get_mut(&id) {
+            if let Some(entry) = state.get_mut(&id) {
                 entry.set_groups(groups);
             }
         }
-        let stored = state.entries[&id].render(Fetch::ALL)?;
+        let stored = state
+            .get(&id)
+            .ok_or_else(|| ProviderError::not_found(resource_type, &*id))?
+            .render(Fetch::ALL)?;
         drop(state);
 
         touched.sort_unstable();
@@ -267,10 +274,10 @@ impl InMemoryProvider {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let mut state = shard.write();
-        let Some(entry) = state.entries.get(id) else {
+        let Some(entry) = state.get(id) else {
             return Err(ProviderError::not_found(resource_type, id));
         };
-        check_expected(&entry.version, expected)?;
+        check_expected(&entry.version(), expected)?;
         let keys = shard.keys(&entry.parse_base()?);
         let entry = state
             .remove(id, &keys)
@@ -302,7 +309,7 @@ impl InMemoryProvider {
         };
         for group in groups {
             for shard in self.member_shards(&tenant) {
-                if shard.read().entries.contains_key(&*group) {
+                if shard.read().contains(&group) {
                     // Unconditional; a group deleted meanwhile needs nothing more.
                     match self.apply_delta(&tenant, &shard, &group, &delta, None) {
                         Ok(_) | Err(ProviderError::NotFound { .. }) => {}
@@ -339,10 +346,10 @@ impl InMemoryProvider {
             )));
         }
         let mut state = shard.write();
-        let Some(entry) = state.entries.get_mut(id) else {
+        let Some(entry) = state.get_mut(id) else {
             return Err(ProviderError::not_found(shard.definition.name(), id));
         };
-        check_expected(&entry.version, expected)?;
+        check_expected(&entry.version(), expected)?;
         let members = entry.members.get_or_insert_with(Box::default);
         let added: Vec<String> = delta
             .add
@@ -357,7 +364,7 @@ impl InMemoryProvider {
             .cloned()
             .collect();
         if added.is_empty() && removed.is_empty() {
-            return Ok(entry.version.clone());
+            return Ok(entry.version());
         }
         let mut base = entry.parse_base()?;
         if let Some(meta) = base.get_mut("meta").and_then(Value::as_object_mut) {
@@ -367,7 +374,7 @@ impl InMemoryProvider {
             );
         }
         entry.set_base(&shard.definition, &base);
-        let version = entry.version.clone();
+        let version = entry.version();
         {
             let group: Arc<str> = id.into();
             let mut memberships = tenant.memberships();
@@ -434,7 +441,7 @@ impl ResourceProvider for InMemoryProvider {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let state = shard.read();
-        match state.entries.get(id) {
+        match state.get(id) {
             Some(entry) => entry.render(fetch),
             None => Err(ProviderError::not_found(resource_type, id)),
         }
@@ -449,7 +456,7 @@ impl ResourceProvider for InMemoryProvider {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
         let state = shard.read();
-        match state.entries.get(id) {
+        match state.get(id) {
             Some(entry) => Ok(entry.serialized()),
             None => Err(ProviderError::not_found(resource_type, id)),
         }
@@ -487,67 +494,10 @@ impl ResourceProvider for InMemoryProvider {
         resource_type: &str,
         query: &ListQuery,
     ) -> Result<ListPage, ProviderError> {
-        let window = query.window();
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
-        let definition = &shard.definition;
         let state = shard.read();
-
-        // Candidates in creation order: from an index when the filter allows.
-        let candidates: Vec<&Entry> = match &query.filter {
-            Some(filter) => match id_lookup(filter) {
-                Some(id) => state.entries.get(id).into_iter().collect(),
-                None => match plan(definition, &shard.layout.indexes, &state.indexes, filter) {
-                    Some(ids) => {
-                        let mut found: Vec<&Entry> =
-                            ids.iter().filter_map(|id| state.entries.get(id)).collect();
-                        found.sort_unstable_by_key(|e| e.seq);
-                        found
-                    }
-                    None => state
-                        .order
-                        .values()
-                        .filter_map(|id| state.entries.get(id))
-                        .collect(),
-                },
-            },
-            None => state
-                .order
-                .values()
-                .filter_map(|id| state.entries.get(id))
-                .collect(),
-        };
-
-        if query.filter.is_none() && query.sort.is_none() {
-            // Render only the page.
-            let total = candidates.len();
-            let resources = candidates
-                .into_iter()
-                .skip(window.offset)
-                .take(window.limit)
-                .map(|entry| entry.render(query.fetch))
-                .collect::<Result<_, _>>()?;
-            return Ok(ListPage::new(resources, total, window));
-        }
-
-        let mut matches = Vec::new();
-        for entry in candidates {
-            // Rendered whole: the filter and the sort may look at any part.
-            let rendered = entry.render(Fetch::ALL)?;
-            if query
-                .filter
-                .as_ref()
-                .is_none_or(|f| f.matches(rendered.resource(), definition))
-            {
-                matches.push(rendered);
-            }
-        }
-        Ok(ListPage::from_matches(
-            matches,
-            query.sort.as_ref(),
-            definition,
-            window,
-        ))
+        list::page(&shard, &state, query)
     }
 
     async fn update_members(
@@ -575,7 +525,7 @@ impl ResourceProvider for InMemoryProvider {
         for resource_type in resource_types {
             let shard = self.shard(&tenant, resource_type)?;
             let state = shard.read();
-            missing.retain(|id| !state.entries.contains_key(*id));
+            missing.retain(|id| !state.contains(id));
         }
         Ok(missing.into_iter().map(str::to_owned).collect())
     }

@@ -24,7 +24,6 @@ pub(super) type Keys = Vec<(usize, String)>;
 /// here: they are read back from the JSON when the entry changes.
 #[derive(Debug)]
 pub(super) struct Entry {
-    pub(super) seq: u64,
     pub(super) base: Arc<str>,
     /// The base without `returned: never` values, for the serialized read path: the
     /// same shared text as `base` unless the resource holds a password.
@@ -33,7 +32,9 @@ pub(super) struct Entry {
     /// Boxed: most resources have none, and users are many.
     pub(super) members: Option<Box<MemberList>>,
     groups: Option<Box<DerivedGroups>>,
-    pub(super) version: ScimVersion,
+    /// Kept whole, not rebuilt from its digest on each read: a read hands out a clone
+    /// (a reference count) instead of encoding and allocating.
+    version: ScimVersion,
 }
 
 /// The derived `groups` of a resource: (group id, display name), and their digest.
@@ -46,14 +47,12 @@ struct DerivedGroups {
 impl Entry {
     /// An entry for a resource without `members`, `groups` and `meta.version`.
     pub(super) fn new(
-        seq: u64,
         definition: &ResourceDefinition,
         base: &Value,
         members: Option<MemberList>,
     ) -> Self {
         let (text, returnable) = texts(definition, base);
         let mut entry = Self {
-            seq,
             base_hash: crate::base_hash(base),
             base: text,
             returnable,
@@ -72,6 +71,10 @@ impl Entry {
             groups: self.groups.as_ref().map(|g| g.digest).unwrap_or_default(),
         }
         .version();
+    }
+
+    pub(super) fn version(&self) -> ScimVersion {
+        self.version.clone()
     }
 
     /// Replaces the base (after a change of `meta.lastModified`, say).
@@ -105,10 +108,7 @@ impl Entry {
                 object.insert("groups".into(), Value::Array(groups.collect()));
             }
         }
-        Ok(VersionedResource::with_version(
-            resource,
-            self.version.clone(),
-        ))
+        Ok(VersionedResource::with_version(resource, self.version()))
     }
 
     /// The returnable JSON, when it is the whole resource but `meta.version` (no
@@ -117,7 +117,7 @@ impl Entry {
         let plain = self.members.as_ref().is_none_or(|m| m.is_empty()) && self.groups.is_none();
         plain.then(|| SerializedResource {
             json: self.returnable.clone(),
-            version: self.version.clone(),
+            version: self.version(),
         })
     }
 
@@ -160,13 +160,50 @@ pub(super) struct Layout {
 
 #[derive(Debug, Default)]
 pub(super) struct ShardState {
-    pub(super) entries: HashMap<Arc<str>, Entry>,
-    /// Creation order.
-    pub(super) order: BTreeMap<u64, Arc<str>>,
+    /// Every resource by its sequence number: in creation order.
+    entries: BTreeMap<u64, Entry>,
+    /// The sequence number of each id.
+    ids: HashMap<Box<str>, u64>,
+    /// Every sequence number, ascending: the n-th resource in creation order in O(1).
+    order: Vec<u64>,
     pub(super) indexes: Vec<Index>,
 }
 
 impl ShardState {
+    pub(super) fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.get(self.ids.get(id)?)
+    }
+
+    pub(super) fn get_mut(&mut self, id: &str) -> Option<&mut Entry> {
+        self.entries.get_mut(self.ids.get(id)?)
+    }
+
+    pub(super) fn contains(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    pub(super) fn seq(&self, id: &str) -> Option<u64> {
+        self.ids.get(id).copied()
+    }
+
+    pub(super) fn by_seq(&self, seq: u64) -> Option<&Entry> {
+        self.entries.get(&seq)
+    }
+
+    /// Every resource, in creation order.
+    pub(super) fn in_order(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// Every sequence number, in creation order.
+    pub(super) fn order(&self) -> &[u64] {
+        &self.order
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Fails with `uniqueness` if another resource holds one of `keys` in a unique index.
     pub(super) fn check_unique(
         &self,
@@ -174,9 +211,10 @@ impl ShardState {
         id: &str,
         keys: &[(usize, String)],
     ) -> Result<(), ProviderError> {
+        let own = self.seq(id);
         for (i, key) in keys {
             let spec = &layout.indexes[*i];
-            if spec.unique && self.indexes[*i].get(key).iter().any(|other| &**other != id) {
+            if spec.unique && self.indexes[*i].get(key).iter().any(|s| Some(*s) != own) {
                 return Err(ProviderError::Uniqueness {
                     attribute: spec.label().to_owned(),
                     value: key.clone(),
@@ -186,30 +224,43 @@ impl ShardState {
         Ok(())
     }
 
-    /// Stores an entry under the index `keys` of its resource.
-    pub(super) fn insert(&mut self, id: Arc<str>, entry: Entry, keys: Keys) {
-        self.rekey(&id, &[], keys);
-        self.order.insert(entry.seq, id.clone());
-        self.entries.insert(id, entry);
+    /// Stores a new entry under the index `keys` of its resource.
+    /// Sequence numbers only grow, so `order` stays sorted by pushing.
+    pub(super) fn insert(&mut self, id: &str, seq: u64, entry: Entry, keys: Keys) {
+        for (i, key) in keys {
+            self.indexes[i].insert(key, seq);
+        }
+        self.ids.insert(id.into(), seq);
+        match self.order.last() {
+            Some(last) if *last > seq => {
+                let at = self.order.partition_point(|s| *s < seq);
+                self.order.insert(at, seq);
+            }
+            _ => self.order.push(seq),
+        }
+        self.entries.insert(seq, entry);
     }
 
     /// Removes an entry stored under the index `keys`.
     pub(super) fn remove(&mut self, id: &str, keys: &[(usize, String)]) -> Option<Entry> {
-        let entry = self.entries.remove(id)?;
+        let seq = self.ids.remove(id)?;
         for (i, key) in keys {
-            self.indexes[*i].remove(key, id);
+            self.indexes[*i].remove(key, seq);
         }
-        self.order.remove(&entry.seq);
-        Some(entry)
+        if let Ok(at) = self.order.binary_search(&seq) {
+            self.order.remove(at);
+        }
+        self.entries.remove(&seq)
     }
 
-    /// Moves an id from `old` index keys to `new` ones.
-    pub(super) fn rekey(&mut self, id: &Arc<str>, old: &[(usize, String)], new: Keys) {
+    /// Moves a stored resource from `old` index keys to `new` ones.
+    pub(super) fn rekey(&mut self, id: &str, old: &[(usize, String)], new: Keys) {
+        let Some(seq) = self.seq(id) else { return };
         for (i, key) in old {
-            self.indexes[*i].remove(key, id);
+            self.indexes[*i].remove(key, seq);
         }
         for (i, key) in new {
-            self.indexes[i].insert(key, id);
+            self.indexes[i].insert(key, seq);
         }
     }
 }
@@ -231,7 +282,7 @@ impl Shard {
             indexes,
         };
         let state = ShardState {
-            indexes: layout.indexes.iter().map(|_| Index::default()).collect(),
+            indexes: layout.indexes.iter().map(Index::for_spec).collect(),
             ..ShardState::default()
         };
         Self {

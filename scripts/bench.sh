@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The benchmark suite: what a client sees of the release `scim-server` binary, over
+# HTTP on loopback, beside a floor measured in the same run (a bare axum handler
+# answering the same stored user's bytes with an ETag). Writes a markdown table to
+# target/bench/report.md and prints it; docs/benchmarks.md explains how to read it.
+#
+#   GET /Users/{id}: requests per second (wrk, 16 connections), binary and floor
+#     alternating for several rounds (medians), and instructions per request
+#     (valgrind --tool=callgrind), binary and floor;
+#   on memory and SQLite (and PostgreSQL when SCIM_TEST_POSTGRES_URL is set): 100,000
+#     users stored through /Bulk; four lists; one-member add / remove / remove by path
+#     on groups of 10, 20,000 and 100,000 members; on memory, resident memory growth
+#     against the users' compact JSON (scripts/bench.py does the client side).
+#
+# Usage: scripts/bench.sh [--quick]
+#   --quick: 1,200 users, groups of 10 and 1,000, one-second runs: proves the suite
+#   runs (CI runs it); the figures it prints mean nothing.
+# Installs wrk and valgrind when missing; every step is bounded by a timeout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+users=100000 sizes=10,20000,100000 seconds=10 rounds=3 requests=2000 limit=1800
+if [ "${1:-}" = --quick ]; then
+    users=1200 sizes=10,1000 seconds=1 rounds=1 requests=50 limit=300
+fi
+for tool in wrk valgrind; do
+    command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
+done
+cargo build --release --quiet -p scim-server
+cargo build --release --quiet -p scim-examples --example load_server
+server=target/release/scim-server floor_server=target/release/examples/load_server
+token=bench-token
+mkdir -p target/bench
+report=target/bench/report.md
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+row() { echo "| $1 | $2 | $3 | $4 |" | tee -a "$report"; }
+
+# scim-server on DATABASE (VALGRIND set: under callgrind); sets $pid and $base.
+start_server() {
+    local database=$1 port; port=$(free_port)
+    SCIM_LISTEN="127.0.0.1:$port" SCIM_DATABASE="$database" SCIM_TOKEN="$token" RUST_LOG=warn \
+        ${VALGRIND:-} "$server" >"$work/server.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+    base="http://127.0.0.1:$port/scim/v2"
+    wait_for "http://127.0.0.1:$port/healthz"
+}
+# The floor; sets $pid, $floor (its bare URL) and $floor_scim (the user through scim-axum).
+start_floor() {
+    local port; port=$(free_port)
+    ${VALGRIND:-} "$floor_server" axum "127.0.0.1:$port" >"$work/floor.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+    floor="http://127.0.0.1:$port/bare/user"
+    wait_for "$floor"
+}
+# SIGTERM: the floor has no signal handling of its own; scim-server shuts down on it
+# and callgrind still writes its counts.
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+create_user() {
+    curl -sf -H "Authorization: Bearer $token" -H "Content-Type: application/scim+json" \
+        -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen@example.com","displayName":"Barbara Jensen","active":true,"name":{"givenName":"Barbara","familyName":"Jensen"},"emails":[{"value":"bjensen@example.com","type":"work","primary":true}]}' \
+        "$base/Users" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+rate() {
+    local out; out=$(timeout $((seconds + 30)) wrk -t1 -c16 -d"${seconds}s" --timeout 30s -H "Authorization: Bearer $token" "$1")
+    if grep -q "Non-2xx" <<<"$out"; then echo "failed requests: $out" >&2; exit 1; fi
+    awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+median() { python3 -c 'import statistics, sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.0f}")' "$@"; }
+
+{
+    echo "Run $(date -u +%Y-%m-%dT%H:%MZ) at $(git rev-parse --short HEAD) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $users users${1:+ ($1)}."
+    echo
+    echo "| store | measurement | value | note |"
+    echo "|---|---|---|---|"
+} >"$report"
+
+# 1. GET /Users/{id}: the binary against the floor, alternating.
+binary_rates=() floor_rates=()
+for _ in $(seq 1 "$rounds"); do
+    start_server memory; id=$(create_user); binary_rates+=("$(rate "$base/Users/$id")"); stop "$pid"
+    start_floor; floor_rates+=("$(rate "$floor")"); stop "$pid"
+done
+b=$(median "${binary_rates[@]}") f=$(median "${floor_rates[@]}")
+row "memory" "GET /Users/{id}, requests/s (wrk, 16 connections)" "$b" "$(python3 -c "print(f'{$b / $f:.2f}')") of the floor; median of $rounds rounds"
+row "bare axum" "GET stored bytes, requests/s (the floor)" "$f" "median of $rounds rounds"
+
+# 2. Instructions per request: (N requests - none) / N, under callgrind.
+instructions() {
+    local kind=$1 count=$2; local out=$work/cg.$kind.$count
+    VALGRIND="valgrind --tool=callgrind --callgrind-out-file=$out"
+    if [ "$kind" = binary ]; then start_server memory; url="$base/Users/$(create_user)"; else start_floor; url=$floor; fi
+    unset VALGRIND
+    python3 - "$url" "$token" "$count" <<'PY'
+import http.client, sys, urllib.parse
+url, token, count = urllib.parse.urlparse(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conn = http.client.HTTPConnection(url.hostname, url.port)
+for _ in range(count):
+    conn.request("GET", url.path, headers={"Authorization": "Bearer " + token})
+    response = conn.getresponse(); response.read()
+    assert response.status == 200, response.status
+PY
+    stop "$pid"
+    grep -m1 "summary:" "$out" | awk '{print $2}'
+}
+for kind in binary floor; do
+    zero=$(instructions $kind 1) full=$(instructions $kind $((requests + 1)))
+    per=$(( (full - zero) / requests ))
+    [ $kind = binary ] && binary_instructions=$per || floor_instructions=$per
+done
+row "memory" "GET /Users/{id}, instructions per request (callgrind)" "$binary_instructions" "floor: $floor_instructions ($(python3 -c "print(f'{$binary_instructions / $floor_instructions:.2f}')")x)"
+
+# 3. The floor's latency, for the millisecond figures below.
+start_floor
+timeout 120 python3 scripts/bench.py floor "$floor" 500 | tee -a "$report"
+stop "$pid"
+
+# 4. Stores: lists, memory, membership.
+store() {
+    local name=$1 database=$2 watch=${3:-}
+    start_server "$database"
+    timeout "$limit" python3 scripts/bench.py store "$base" "$token" "$name" "$users" "$sizes" ${watch:+$pid} | tee -a "$report"
+    stop "$pid"
+}
+store memory memory watch
+store sqlite "sqlite://$work/bench.db"
+if [ -n "${SCIM_TEST_POSTGRES_URL:-}" ]; then
+    # A database of its own, dropped afterwards.
+    db="scim_bench_$$"
+    psql "$SCIM_TEST_POSTGRES_URL" -qc "CREATE DATABASE $db" >/dev/null
+    store postgres "${SCIM_TEST_POSTGRES_URL%/*}/$db"
+    psql "$SCIM_TEST_POSTGRES_URL" -qc "DROP DATABASE $db" >/dev/null
+fi
+echo
+echo "written to $report"
