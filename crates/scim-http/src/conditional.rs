@@ -44,7 +44,9 @@ pub fn extract_etag_from_headers(
 /// assert_eq!(response.headers()["etag"], r#"W/"7""#);
 /// ```
 pub fn add_etag_to_response<B>(response: &mut Response<B>, version: &ScimVersion) {
-    if let Ok(value) = HeaderValue::from_str(&version.to_http_header()) {
+    // The header string becomes the value's bytes, without a second copy.
+    let header = bytes::Bytes::from(version.to_http_header());
+    if let Ok(value) = HeaderValue::from_maybe_shared(header) {
         response.headers_mut().insert(http::header::ETAG, value);
     }
 }
