@@ -328,12 +328,27 @@ mod tests {
         assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
         assert_eq!(prefix_end("\u{10FFFF}"), None);
         assert_eq!(prefix_end(""), None);
-        let keys = ["user", "user1", "user1\u{10FFFF}", "user19", "user2", "user0", "usEr1", "ß", "ßa", "ẞ"];
+        let keys = [
+            "user",
+            "user1",
+            "user1\u{10FFFF}",
+            "user19",
+            "user2",
+            "user0",
+            "usEr1",
+            "ß",
+            "ßa",
+            "ẞ",
+        ];
         for prefix in ["user1", "user", "ß", "u", "\u{10FFFF}"] {
             let end = prefix_end(prefix);
             for key in keys {
                 let inside = key >= prefix && end.as_deref().is_none_or(|end| key < end);
-                assert_eq!(inside, key.starts_with(prefix), "{key:?} against {prefix:?}");
+                assert_eq!(
+                    inside,
+                    key.starts_with(prefix),
+                    "{key:?} against {prefix:?}"
+                );
             }
         }
     }
