@@ -32,8 +32,8 @@ pub(super) struct Entry {
     /// Boxed: most resources have none, and users are many.
     pub(super) members: Option<Box<MemberList>>,
     groups: Option<Box<DerivedGroups>>,
-    /// Kept whole, not rebuilt from its digest on each read: a read hands out a clone
-    /// (a reference count) instead of encoding and allocating.
+    /// Kept whole, so a read hands out a clone (a reference count) rather than
+    /// encoding a digest.
     version: ScimVersion,
 }
 
