@@ -16,6 +16,7 @@
 //! schema), `statistics` (the planner's statistics), `dialect` (what differs between
 //! the databases), `row` (a stored row).
 
+mod counts;
 mod dialect;
 mod filter_sql;
 mod indexed;

@@ -14,7 +14,7 @@ use crate::row::text;
 
 /// The schema version this build migrates databases to (see
 /// [`SqlProvider::schema_version`](crate::SqlProvider::schema_version)).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// A key for PostgreSQL's advisory lock (any constant both processes agree on).
 const PG_LOCK_KEY: i64 = 0x5C1A_5C1A;
@@ -133,6 +133,14 @@ async fn apply_pending(
                 .await?;
         }
         record(conn, dialect, 4, "members indexed by position").await?;
+    }
+    if at < 5 {
+        if dialect == Dialect::Sqlite {
+            for statement in crate::counts::SQLITE_SETUP {
+                sqlx::query(statement).execute(&mut *conn).await?;
+            }
+        }
+        record(conn, dialect, 5, "SQLite counts resources per type").await?;
     }
     Ok(())
 }

@@ -506,6 +506,7 @@ async fn deep_pages_agree_with_the_evaluator() {
             ctx: ctx.clone(),
         });
     }
+    let mut ids = vec![Vec::new(); loaded.len()];
     for i in 0..USERS {
         let mut user = json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -519,12 +520,13 @@ async fn deep_pages_agree_with_the_evaluator() {
         }
         // Distinct creation milliseconds: creation order is the same everywhere.
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        for store in &loaded {
-            store
+        for (store, ids) in loaded.iter().zip(&mut ids) {
+            let created = store
                 .provider
                 .create(&ctx, "User", user.clone())
                 .await
                 .expect("create");
+            ids.push(created.id().expect("id").to_owned());
         }
     }
     for sort in [
@@ -543,4 +545,37 @@ async fn deep_pages_agree_with_the_evaluator() {
             .await;
         }
     }
+    // Filters matching most rows, some and few: SQLite finds the first by walking
+    // creation order, the others through the userName index.
+    async fn check_all(loaded: &[Loaded]) {
+        agree(loaded, "User", &query(None, None, 1, Some(5))).await;
+        for filter in [
+            "userName sw \"u0\"",
+            "userName sw \"u01\"",
+            "userName sw \"u104\"",
+        ] {
+            for (start, count) in [(1, 10), (50, 10), (990, 20), (1_001, 10)] {
+                agree(
+                    loaded,
+                    "User",
+                    &query(Some(filter), None, start, Some(count)),
+                )
+                .await;
+            }
+        }
+    }
+    check_all(&loaded).await;
+    // Deletes are counted too (SQLite keeps the count in a table).
+    for (store, ids) in loaded.iter().zip(&ids) {
+        for id in ids.iter().step_by(5) {
+            store
+                .provider
+                .delete(&ctx, "User", id, None)
+                .await
+                .expect("delete");
+        }
+    }
+    check_all(&loaded).await;
+    let (total, _) = answer(&loaded[1], "User", &query(None, None, 1, Some(1))).await;
+    assert_eq!(total, USERS - USERS.div_ceil(5));
 }

@@ -44,11 +44,15 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
             provider.create(&ctx, "User", user).await.unwrap();
         }
     }
-    // Back to the first release's schema: no display_name, no emails, no versions.
+    // Back to the first release's schema: no display_name, no emails, no counts, no
+    // versions.
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     for statement in [
         "DROP TABLE scim_emails",
+        "DROP TRIGGER scim_counts_insert",
+        "DROP TRIGGER scim_counts_delete",
+        "DROP TABLE scim_counts",
         "DROP INDEX scim_members_position",
         "DROP INDEX scim_resources_display_name",
         "ALTER TABLE scim_resources DROP COLUMN display_name",
@@ -72,6 +76,12 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
         user_names(&provider, &ctx, r#"emails[value eq "john@example.com"]"#).await,
         ["jsmith"]
     );
+    // The rows stored before the counts table are counted.
+    let all = provider
+        .list(&ctx, "User", &ListQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(all.total_results, 2);
     // Connecting again finds nothing to do.
     let again = SqlProvider::connect(&url).await.unwrap();
     assert_eq!(again.schema_version().await.unwrap(), SCHEMA_VERSION);
