@@ -1,11 +1,12 @@
 //! `scim-server`: a SCIM 2.0 server on SQLite (default), in memory, PostgreSQL or
 //! MySQL/MariaDB, served with axum under `/scim/v2`.
 
+mod app;
 mod config;
 
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::ServiceExt as _;
 use scim_http::{HttpConfig, ScimService, StaticTokens};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
 use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
@@ -83,12 +84,6 @@ async fn run(config: Config) -> Result<(), String> {
         ..HttpConfig::default()
     };
     let service = ScimService::new(handler, tokens, http);
-    // The server owns every path: SCIM answers all but /healthz itself (a SCIM 404
-    // outside its base path), so no route captures or rewrites anything per request.
-    let app = axum::Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .fallback_service(service);
-
     tracing::info!(
         url = %base_url,
         listen = %address,
@@ -97,7 +92,7 @@ async fn run(config: Config) -> Result<(), String> {
         tenant_in_path = config.tenant_in_path,
         "SCIM server listening"
     );
-    axum::serve(listener, app)
+    axum::serve(listener, app::App::new(service).into_make_service())
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())?;

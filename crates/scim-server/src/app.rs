@@ -1,0 +1,101 @@
+//! The service the server runs: `/healthz` answered in place, every other request by
+//! SCIM (which answers a SCIM 404 outside its base path). No router: one comparison
+//! of the path per request, and SCIM's response goes out without being mapped
+//! through a route's layers (that was about 1,000 instructions of a stored `GET`).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use scim_http::ScimService;
+use tower_service::Service;
+
+/// The path load balancers probe.
+pub(crate) const HEALTH_PATH: &str = "/healthz";
+
+/// `GET /healthz` and SCIM.
+#[derive(Clone)]
+pub(crate) struct App {
+    scim: ScimService,
+}
+
+impl App {
+    pub(crate) fn new(scim: ScimService) -> Self {
+        Self { scim }
+    }
+}
+
+impl Service<Request<Body>> for App {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Answer {
+        if request.uri().path() == HEALTH_PATH {
+            return Answer::Health(request.method().clone());
+        }
+        Answer::Scim(self.scim.call(request))
+    }
+}
+
+/// The answer to one request.
+pub(crate) enum Answer {
+    /// `/healthz`, asked with this method.
+    Health(Method),
+    /// SCIM's answer, on its way.
+    Scim(<ScimService as Service<Request<Body>>>::Future),
+}
+
+impl Future for Answer {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Health(method) => Poll::Ready(Ok(health(method))),
+            Self::Scim(future) => future
+                .as_mut()
+                .poll(cx)
+                .map(|answered| answered.map(|response| response.map(Body::new))),
+        }
+    }
+}
+
+/// `ok` to `GET` and `HEAD`; 405 to any other method.
+fn health(method: &Method) -> Response<Body> {
+    let mut response = if *method == Method::GET || *method == Method::HEAD {
+        Response::new(Body::from("ok"))
+    } else {
+        let mut refused = Response::new(Body::empty());
+        *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        refused
+    };
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_answers_get_and_head_and_refuses_the_rest() {
+        assert_eq!(health(&Method::GET).status(), StatusCode::OK);
+        assert_eq!(health(&Method::HEAD).status(), StatusCode::OK);
+        let refused = health(&Method::POST);
+        assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(refused.headers()[header::ALLOW], "GET, HEAD");
+    }
+}
