@@ -70,7 +70,8 @@ rate() {
     if grep -q "Non-2xx" <<<"$out"; then echo "failed requests: $out" >&2; exit 1; fi
     awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
-median() { python3 -c 'import statistics, sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.0f}")' "$@"; }
+# median DIGITS VALUE...: the median, with DIGITS decimals.
+median() { python3 -c 'import statistics, sys; print(f"{statistics.median(float(x) for x in sys.argv[2:]):.{sys.argv[1]}f}")' "$@"; }
 
 {
     echo "Run $(date -u +%Y-%m-%dT%H:%MZ) at $(git rev-parse --short HEAD) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $users users${1:+ ($1)}."
@@ -89,8 +90,7 @@ for round in $(seq 1 "$rounds"); do
     if [ $((round % 2)) = 1 ]; then measure_binary; measure_floor; else measure_floor; measure_binary; fi
     binary_rates+=("$b") floor_rates+=("$f") ratios+=("$(python3 -c "print($b / $f)")")
 done
-b=$(median "${binary_rates[@]}") f=$(median "${floor_rates[@]}")
-ratio=$(python3 -c 'import statistics, sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "${ratios[@]}")
+b=$(median 0 "${binary_rates[@]}") f=$(median 0 "${floor_rates[@]}") ratio=$(median 2 "${ratios[@]}")
 spread=$(python3 -c 'import sys; r=sorted(float(x) for x in sys.argv[1:]); print(f"{r[0]:.2f}-{r[-1]:.2f}")' "${ratios[@]}")
 row "memory" "GET /Users/{id}, requests/s (wrk, 16 connections)" "$b" "$ratio of the floor (median of $rounds pairs' ratios; pairs $spread)"
 row "bare axum" "GET stored bytes, requests/s (the floor)" "$f" "median of $rounds rounds"

@@ -21,6 +21,9 @@ use crate::row::{STORED_COLUMNS, stored_from};
 /// every sort.
 const CREATION_ORDER: &str = "r.created_ms, r.id";
 
+/// The table every list reads, as its queries name it.
+const RESOURCES: &str = "scim_resources r";
+
 impl SqlProvider {
     /// One page of `definition`'s resources of the context's tenant.
     pub(crate) async fn list_resources(
@@ -98,7 +101,7 @@ impl SqlProvider {
         let tail = format!("ORDER BY {CREATION_ORDER}");
         // Whole: the evaluator and the sort may look at any part.
         let mut matches = rows
-            .select("scim_resources r", &clause, &binds, &tail, Fetch::ALL)
+            .select(RESOURCES, &clause, &binds, &tail, Fetch::ALL)
             .await?;
         if let (Some(filter), false) = (&query.filter, filtered_in_sql) {
             matches.retain(|r| filter.matches(r.resource(), definition));
@@ -145,7 +148,7 @@ impl<'a> Page<'a> {
         if self.walk_order {
             "scim_resources r INDEXED BY scim_resources_order"
         } else {
-            "scim_resources r"
+            RESOURCES
         }
     }
 
@@ -198,7 +201,7 @@ impl Rows<'_> {
     }
 
     async fn count(&mut self, clause: &str, binds: &[String]) -> Result<usize, ProviderError> {
-        let sql = format!("SELECT COUNT(*) AS total FROM scim_resources r WHERE {clause}");
+        let sql = format!("SELECT COUNT(*) AS total FROM {RESOURCES} WHERE {clause}");
         let total: i64 = bind_all(&self.provider.sql(&sql), binds)
             .fetch_one(&mut *self.conn)
             .await
@@ -267,7 +270,7 @@ impl Rows<'_> {
         let chosen = format!("{clause} AND r.id IN ({marks})");
         let all_binds: Vec<String> = binds.iter().chain(&ids).cloned().collect();
         let mut found = self
-            .select("scim_resources r", &chosen, &all_binds, "", fetch)
+            .select(RESOURCES, &chosen, &all_binds, "", fetch)
             .await?;
         let position: HashMap<&str, usize> = ids
             .iter()
