@@ -14,7 +14,7 @@ use scim_http::ScimService;
 use tower_service::Service;
 
 /// The path load balancers probe.
-pub(crate) const HEALTH_PATH: &str = "/healthz";
+const HEALTH_PATH: &str = "/healthz";
 
 /// `GET /healthz` and SCIM.
 #[derive(Clone)]

@@ -76,7 +76,12 @@ impl SqlProvider {
         };
 
         if let (true, Some(order)) = (filtered_in_sql, order) {
-            let stored = rows.stored().await?;
+            // The kept count answers an unfiltered total and decides how a filtered
+            // creation-order page is found; a filtered sorted page needs neither.
+            let stored = match (&query.filter, order.column) {
+                (Some(_), Some(_)) => None,
+                _ => rows.stored().await?,
+            };
             let total = match (&query.filter, stored) {
                 (None, Some(stored)) => stored,
                 _ => rows.count(&clause, &binds).await?,
