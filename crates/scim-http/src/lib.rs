@@ -42,4 +42,4 @@ pub use conditional::{
     ConditionalOutcome, add_etag_to_response, extract_etag_from_headers, handle_conditional_request,
 };
 pub use config::HttpConfig;
-pub use service::{ScimService, error_response};
+pub use service::{ScimService, error_response, unauthorized};

@@ -381,7 +381,16 @@ pub fn error_response(err: ScimError) -> Response<Bytes> {
     into_http(err.into())
 }
 
-fn unauthorized(detail: &str) -> Response<Bytes> {
+/// The `401` of a request that was not authenticated: a SCIM error body with
+/// `WWW-Authenticate: Bearer`, for another endpoint on the same credentials (an MCP
+/// endpoint, say) to answer as SCIM does.
+///
+/// ```
+/// let response = scim_http::unauthorized("a bearer token is required");
+/// assert_eq!(response.status(), 401);
+/// assert!(response.headers().contains_key("www-authenticate"));
+/// ```
+pub fn unauthorized(detail: &str) -> Response<Bytes> {
     let mut response = error_response(ScimError::new(ErrorKind::Unauthorized, detail));
     response.headers_mut().insert(
         WWW_AUTHENTICATE,

@@ -95,13 +95,16 @@ impl ScimOperationHandler {
 
     /// Runs one operation. Every failure becomes a SCIM error response; nothing panics.
     pub async fn handle(&self, request: ScimOperationRequest) -> ScimOperationResponse {
-        match self.dispatch(request).await {
+        match self.try_handle(request).await {
             Ok(response) => response,
             Err(err) => err.into(),
         }
     }
 
-    async fn dispatch(
+    /// Runs one operation, answering a failure as the [`ScimError`] it is, for a
+    /// transport that reports failures in its own terms (an MCP tool error, say).
+    /// `Ok` is always a success (2xx or `304`).
+    pub async fn try_handle(
         &self,
         mut request: ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {

@@ -1,7 +1,8 @@
-//! The service the server runs: `/healthz` answered in place, every other request by
-//! SCIM (which answers a SCIM 404 outside its base path). No router: one comparison
-//! of the path per request, and SCIM's response goes out without being mapped
-//! through a route's layers (that was about 2,700 instructions of a stored `GET`).
+//! The service the server runs: `/healthz` answered in place, `/mcp` by MCP, every
+//! other request by SCIM (which answers a SCIM 404 outside its base path). No router:
+//! a comparison or two of the path per request, and SCIM's response goes out without
+//! being mapped through a route's layers (that was about 2,700 instructions of a
+//! stored `GET`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -11,20 +12,25 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use scim_http::ScimService;
+use scim_mcp::McpService;
 use tower_service::Service;
 
 /// The path load balancers probe.
 const HEALTH_PATH: &str = "/healthz";
 
-/// `GET /healthz` and SCIM.
+/// The path of the MCP endpoint (Streamable HTTP).
+pub(crate) const MCP_PATH: &str = "/mcp";
+
+/// `GET /healthz`, MCP and SCIM.
 #[derive(Clone)]
 pub(crate) struct App {
     scim: ScimService,
+    mcp: McpService,
 }
 
 impl App {
-    pub(crate) fn new(scim: ScimService) -> Self {
-        Self { scim }
+    pub(crate) fn new(scim: ScimService, mcp: McpService) -> Self {
+        Self { scim, mcp }
     }
 }
 
@@ -38,10 +44,11 @@ impl Service<Request<Body>> for App {
     }
 
     fn call(&mut self, request: Request<Body>) -> Answer {
-        if request.uri().path() == HEALTH_PATH {
-            return Answer::Health(request.method().clone());
+        match request.uri().path() {
+            HEALTH_PATH => Answer::Health(request.method().clone()),
+            MCP_PATH => Answer::Mcp(self.mcp.call(request)),
+            _ => Answer::Scim(self.scim.call(request)),
         }
-        Answer::Scim(self.scim.call(request))
     }
 }
 
@@ -51,6 +58,8 @@ pub(crate) enum Answer {
     Health(Method),
     /// SCIM's answer, on its way.
     Scim(<ScimService as Service<Request<Body>>>::Future),
+    /// MCP's answer, on its way.
+    Mcp(<McpService as Service<Request<Body>>>::Future),
 }
 
 impl Future for Answer {
@@ -60,6 +69,10 @@ impl Future for Answer {
         match self.get_mut() {
             Self::Health(method) => Poll::Ready(Ok(health(method))),
             Self::Scim(future) => future
+                .as_mut()
+                .poll(cx)
+                .map(|answered| answered.map(|response| response.map(Body::new))),
+            Self::Mcp(future) => future
                 .as_mut()
                 .poll(cx)
                 .map(|answered| answered.map(|response| response.map(Body::new))),

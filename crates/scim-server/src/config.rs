@@ -2,9 +2,19 @@
 
 use scim_ops::BaseUrl;
 
+/// How the server is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// HTTP: `/scim/v2`, `/mcp` and `/healthz` on one listener.
+    Serve,
+    /// MCP on stdin and stdout, for one tenant.
+    McpStdio,
+}
+
 /// What the server was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
+    pub(crate) command: Command,
     pub(crate) listen: String,
     pub(crate) database: String,
     pub(crate) token: Option<String>,
@@ -12,12 +22,22 @@ pub(crate) struct Config {
     pub(crate) public_url: Option<BaseUrl>,
     pub(crate) trust_forwarded: bool,
     pub(crate) tenant_in_path: bool,
+    /// The tenant `mcp-stdio` serves.
+    pub(crate) tenant: String,
+    /// Tenants whose agents may write without a version (`*`: every tenant).
+    pub(crate) unconditional_writes: Vec<String>,
 }
 
 pub(crate) const USAGE: &str = "scim-server: a SCIM 2.0 server
 
 Usage: scim-server [--listen ADDRESS] [--database URL] [--token TOKEN]
                    [--public-url URL] [--trust-forwarded] [--tenant-in-path]
+                   [--mcp-unconditional-writes TENANTS]
+       scim-server mcp-stdio [--database URL] [--tenant TENANT]
+                   [--mcp-unconditional-writes TENANTS]
+
+  Serves SCIM at /scim/v2 and MCP (Streamable HTTP, same tokens) at /mcp;
+  mcp-stdio serves MCP on stdin/stdout for one tenant, logging to stderr.
 
   --listen ADDRESS   where to listen (SCIM_LISTEN; default 127.0.0.1:8080)
   --database URL     sqlite://FILE, memory, postgres://..., mysql://...
@@ -32,6 +52,10 @@ Usage: scim-server [--listen ADDRESS] [--database URL] [--token TOKEN]
                      (SCIM_TRUST_FORWARDED=true)
   --tenant-in-path   serve /scim/v2/{tenant}/...; the token's tenant must match
                      (SCIM_TENANT_IN_PATH=true)
+  --tenant TENANT    the tenant mcp-stdio serves (SCIM_TENANT; default default)
+  --mcp-unconditional-writes TENANTS
+                     tenants (comma-separated, * for all) whose agents may write
+                     without the version they read (SCIM_MCP_UNCONDITIONAL_WRITES)
   SCIM_TENANTS       tenantA=tokenA,tenantB=tokenB: one token per tenant
   RUST_LOG           log filter (default info)";
 
@@ -41,7 +65,20 @@ impl Config {
         args: impl IntoIterator<Item = String>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, String> {
+        let mut args = args.into_iter().peekable();
+        let command = match args.peek().map(String::as_str) {
+            Some("mcp-stdio") => {
+                args.next();
+                Command::McpStdio
+            }
+            Some("serve") => {
+                args.next();
+                Command::Serve
+            }
+            _ => Command::Serve,
+        };
         let mut config = Self {
+            command,
             listen: env("SCIM_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database: env("SCIM_DATABASE").unwrap_or_else(|| "sqlite://scim.db".into()),
             token: env("SCIM_TOKEN").filter(|t| !t.is_empty()),
@@ -51,8 +88,13 @@ impl Config {
                 .transpose()?,
             trust_forwarded: env_switch("SCIM_TRUST_FORWARDED", &env)?,
             tenant_in_path: env_switch("SCIM_TENANT_IN_PATH", &env)?,
+            tenant: env("SCIM_TENANT")
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| scim_provider::RequestContext::DEFAULT_TENANT.into()),
+            unconditional_writes: env("SCIM_MCP_UNCONDITIONAL_WRITES")
+                .map(|list| tenant_list(&list))
+                .unwrap_or_default(),
         };
-        let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (name, inline) = match arg.split_once('=') {
                 Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
@@ -71,12 +113,25 @@ impl Config {
                 "--public-url" => config.public_url = Some(public_url(&name, &value()?)?),
                 "--trust-forwarded" => config.trust_forwarded = switch(&name, inline.clone())?,
                 "--tenant-in-path" => config.tenant_in_path = switch(&name, inline.clone())?,
+                "--tenant" => config.tenant = value()?,
+                "--mcp-unconditional-writes" => {
+                    config.unconditional_writes = tenant_list(&value()?);
+                }
                 "-h" | "--help" => return Err(USAGE.to_owned()),
                 other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
             }
         }
         Ok(config)
     }
+}
+
+/// `a, b`: tenant names.
+fn tenant_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|tenant| !tenant.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A public URL, refused unless it is `http(s)://host[:port][/path]`.
@@ -125,12 +180,15 @@ mod tests {
         assert_eq!(
             defaults,
             Config {
+                command: Command::Serve,
                 listen: "127.0.0.1:8080".into(),
                 database: "sqlite://scim.db".into(),
                 token: None,
                 public_url: None,
                 trust_forwarded: false,
                 tenant_in_path: false,
+                tenant: "default".into(),
+                unconditional_writes: vec![],
             }
         );
         let from_env = parse(
@@ -142,22 +200,28 @@ mod tests {
                 ("SCIM_PUBLIC_URL", "https://scim.example.com/scim/v2"),
                 ("SCIM_TRUST_FORWARDED", "true"),
                 ("SCIM_TENANT_IN_PATH", "0"),
+                ("SCIM_TENANT", "acme"),
+                ("SCIM_MCP_UNCONDITIONAL_WRITES", "sandbox, test"),
             ],
         )
         .unwrap();
         assert_eq!(
             from_env,
             Config {
+                command: Command::Serve,
                 listen: "0.0.0.0:9000".into(),
                 database: "memory".into(),
                 token: Some("t".into()),
                 public_url: Some("https://scim.example.com/scim/v2".parse().unwrap()),
                 trust_forwarded: true,
                 tenant_in_path: false,
+                tenant: "acme".into(),
+                unconditional_writes: vec!["sandbox".into(), "test".into()],
             }
         );
         let flags = parse(
             &[
+                "serve",
                 "--listen",
                 "127.0.0.1:1",
                 "--database=postgres://x",
@@ -167,21 +231,43 @@ mod tests {
                 "http://lb.internal:8443/identity/scim",
                 "--trust-forwarded=false",
                 "--tenant-in-path",
+                "--mcp-unconditional-writes=*",
             ],
-            &[("SCIM_TOKEN", "t"), ("SCIM_TRUST_FORWARDED", "yes")],
+            &[
+                ("SCIM_TOKEN", "t"),
+                ("SCIM_TRUST_FORWARDED", "yes"),
+                ("SCIM_MCP_UNCONDITIONAL_WRITES", "x"),
+            ],
         )
         .unwrap();
         assert_eq!(
             flags,
             Config {
+                command: Command::Serve,
                 listen: "127.0.0.1:1".into(),
                 database: "postgres://x".into(),
                 token: Some("f".into()),
                 public_url: Some("http://lb.internal:8443/identity/scim".parse().unwrap()),
                 trust_forwarded: false,
                 tenant_in_path: true,
+                tenant: "default".into(),
+                unconditional_writes: vec!["*".into()],
             }
         );
+        let stdio = parse(
+            &["mcp-stdio", "--database", "memory", "--tenant", "acme"],
+            &[("SCIM_TENANT", "other")],
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                stdio.command,
+                stdio.database.as_str(),
+                stdio.tenant.as_str()
+            ),
+            (Command::McpStdio, "memory", "acme")
+        );
+        assert!(parse(&["--database", "memory", "mcp-stdio"], &[]).is_err());
         assert!(parse(&["--listen"], &[]).is_err());
         assert!(parse(&["--bogus"], &[]).is_err());
         assert!(parse(&["--help"], &[]).unwrap_err().contains("Usage"));

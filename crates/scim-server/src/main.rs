@@ -1,5 +1,6 @@
 //! `scim-server`: a SCIM 2.0 server on SQLite (default), in memory, PostgreSQL or
-//! MySQL/MariaDB, served with axum under `/scim/v2`.
+//! MySQL/MariaDB: SCIM under `/scim/v2` and MCP for AI agents at `/mcp` on one listener,
+//! or MCP on stdio (`scim-server mcp-stdio`).
 
 mod app;
 mod config;
@@ -7,13 +8,14 @@ mod config;
 use std::sync::Arc;
 
 use axum::ServiceExt as _;
-use scim_http::{HttpConfig, ScimService, StaticTokens};
+use scim_http::{HttpConfig, Principal, ScimService, StaticTokens};
+use scim_mcp::{McpConfig, McpService, ScimMcp};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
 use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
 use scim_schema::SchemaRegistry;
 use scim_sql::SqlProvider;
 
-use crate::config::Config;
+use crate::config::{Command, Config};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -25,13 +27,19 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.command {
+        // stdout carries the protocol.
+        Command::McpStdio => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init(),
+        Command::Serve => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
+    }
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {
@@ -43,20 +51,50 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(config: Config) -> Result<(), String> {
     let registry = Arc::new(SchemaRegistry::default());
-    let provider: Arc<dyn ResourceProvider> = if config.database == "memory" {
-        Arc::new(InMemoryProvider::with_registry(registry.clone()))
-    } else {
-        let url = if config.database.contains("://") || config.database.starts_with("sqlite:") {
-            config.database.clone()
-        } else {
-            format!("sqlite://{}", config.database)
-        };
-        let provider = SqlProvider::connect_with_registry(&url, registry.clone())
-            .await
-            .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))?;
-        Arc::new(provider)
-    };
+    let provider = open(&config.database, registry.clone()).await?;
+    match config.command {
+        Command::Serve => serve(config, provider, registry).await,
+        Command::McpStdio => mcp_stdio(config, provider, registry).await,
+    }
+}
 
+/// The provider a `--database` value names.
+async fn open(
+    database: &str,
+    registry: Arc<SchemaRegistry>,
+) -> Result<Arc<dyn ResourceProvider>, String> {
+    if database == "memory" {
+        return Ok(Arc::new(InMemoryProvider::with_registry(registry)));
+    }
+    let url = if database.contains("://") || database.starts_with("sqlite:") {
+        database.to_owned()
+    } else {
+        format!("sqlite://{database}")
+    };
+    let provider = SqlProvider::connect_with_registry(&url, registry)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))?;
+    Ok(Arc::new(provider))
+}
+
+/// What agents may do.
+fn mcp_config(config: &Config) -> McpConfig {
+    let mut mcp = McpConfig::default();
+    for tenant in &config.unconditional_writes {
+        match tenant.as_str() {
+            "*" => mcp.require_version = false,
+            tenant => mcp = mcp.with_unconditional_writes(tenant),
+        }
+    }
+    mcp
+}
+
+/// HTTP: SCIM, MCP and the health check on one listener.
+async fn serve(
+    config: Config,
+    provider: Arc<dyn ResourceProvider>,
+    registry: Arc<SchemaRegistry>,
+) -> Result<(), String> {
     let tokens = match &config.token {
         Some(token) => StaticTokens::new().with_token(token, RequestContext::DEFAULT_TENANT),
         None => {
@@ -83,21 +121,54 @@ async fn run(config: Config) -> Result<(), String> {
         tenant_in_path: config.tenant_in_path,
         ..HttpConfig::default()
     };
-    let service = ScimService::new(handler, tokens, http);
+    // Every MCP request needs a bearer token, which a DNS-rebinding page cannot send:
+    // the `Host` allow-list would only refuse the names a deployment is reached by.
+    let mcp = McpService::with_config(
+        ScimMcp::new(handler.clone(), mcp_config(&config)),
+        tokens.clone(),
+        McpService::default_config().disable_allowed_hosts(),
+    );
+    let scim = ScimService::new(handler, tokens, http);
     tracing::info!(
         url = %base_url,
+        mcp = %format!("http://{address}{}", app::MCP_PATH),
         listen = %address,
         database = %redact(&config.database),
         trust_forwarded = config.trust_forwarded,
         tenant_in_path = config.tenant_in_path,
         "SCIM server listening"
     );
-    axum::serve(listener, app::App::new(service).into_make_service())
+    axum::serve(listener, app::App::new(scim, mcp).into_make_service())
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// MCP on stdin and stdout, every call for the configured tenant.
+async fn mcp_stdio(
+    config: Config,
+    provider: Arc<dyn ResourceProvider>,
+    registry: Arc<SchemaRegistry>,
+) -> Result<(), String> {
+    let base_url = match config.public_url.clone() {
+        Some(url) => url,
+        None => BaseUrl::new(&format!("http://{}/scim/v2", config.listen)),
+    };
+    let handler = ScimOperationHandler::new(provider, registry, ServiceConfig::at(base_url));
+    let principal = Principal {
+        tenant: config.tenant.as_str().into(),
+        name: "mcp-stdio".into(),
+    };
+    tracing::info!(
+        tenant = %config.tenant,
+        database = %redact(&config.database),
+        "MCP on stdio"
+    );
+    scim_mcp::serve_stdio(ScimMcp::new(handler, mcp_config(&config)), principal)
+        .await
+        .map_err(|e| format!("MCP on stdio: {e}"))
 }
 
 /// Resolves on SIGINT or SIGTERM.
