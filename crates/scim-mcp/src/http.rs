@@ -17,6 +17,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use scim_http::Authenticator;
 
 use crate::ScimMcp;
+use crate::direct::{self, Direct};
 
 /// The response body: rmcp's, a JSON answer or an event stream.
 pub type McpBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
@@ -62,6 +63,9 @@ pub struct McpService {
 
 struct Inner {
     authenticator: Box<dyn Authenticator>,
+    tools: ScimMcp,
+    /// When tool calls skip rmcp (`direct.rs`).
+    direct: Option<Direct>,
     mcp: StreamableHttpService<ScimMcp, LocalSessionManager>,
 }
 
@@ -85,9 +89,13 @@ impl McpService {
         config: McpServiceConfig,
     ) -> Self {
         let sessions = Arc::new(LocalSessionManager::default());
+        let direct = Direct::for_config(&config);
+        let tools = mcp.clone();
         Self {
             inner: Arc::new(Inner {
                 authenticator: Box::new(authenticator),
+                tools,
+                direct,
                 mcp: StreamableHttpService::new(move || Ok(mcp.clone()), sessions, config),
             }),
         }
@@ -95,7 +103,8 @@ impl McpService {
 
     /// Stateless and answered in plain JSON: every request stands alone, so any
     /// number of server processes can serve one agent without sticky sessions, and a
-    /// tool call is one POST answered by one JSON body. rmcp's `Host` check stays on
+    /// tool call is one POST answered by one JSON body (by this crate itself, the
+    /// same as rmcp would, but at a fraction of the cost; only in this mode). rmcp's `Host` check stays on
     /// (loopback names only): a server reached under another name allows it with
     /// `with_allowed_hosts`, or turns the check off with `disable_allowed_hosts` when
     /// every request needs a bearer token anyway (a browser cannot send one for a
@@ -114,16 +123,33 @@ impl McpService {
         B::Data: Send + 'static,
         B::Error: Display,
     {
+        let inner = &*self.inner;
         let (mut parts, body) = request.into_parts();
-        match self.inner.authenticator.authenticate(&parts).await {
-            Ok(principal) => {
-                parts.extensions.insert(principal);
-                self.inner
-                    .mcp
-                    .handle(Request::from_parts(parts, body))
-                    .await
+        match inner.authenticator.authenticate(&parts).await {
+            Ok(principal) => parts.extensions.insert(principal),
+            Err(err) => {
+                return scim_http::unauthorized(err.detail).map(|body| Full::new(body).boxed());
             }
-            Err(err) => scim_http::unauthorized(err.detail).map(|body| Full::new(body).boxed()),
+        };
+        if !inner
+            .direct
+            .as_ref()
+            .is_some_and(|direct| direct.takes(&parts))
+        {
+            return inner.mcp.handle(Request::from_parts(parts, body)).await;
+        }
+        let Some(body) = direct::read(body).await else {
+            let text = Bytes::from_static(b"the request body could not be read");
+            let mut refused = Response::new(Full::new(text).boxed());
+            *refused.status_mut() = http::StatusCode::BAD_REQUEST;
+            return refused;
+        };
+        match Direct::answer(&inner.tools, &parts, body).await {
+            Ok(answered) => answered,
+            Err(body) => {
+                let request = Request::from_parts(parts, Full::new(body));
+                inner.mcp.handle(request).await
+            }
         }
     }
 }

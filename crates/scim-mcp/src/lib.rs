@@ -23,6 +23,7 @@
 mod answer;
 mod args;
 mod config;
+mod direct;
 mod http;
 mod server;
 mod stdio;

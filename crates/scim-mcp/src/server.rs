@@ -5,16 +5,14 @@ use std::sync::Arc;
 use rmcp::handler::server::common::FromContextPart;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
-use rmcp::model::{Extensions, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{Implementation, JsonObject, ServerCapabilities, ServerConfig};
 use rmcp::{ErrorData, ServerHandler, tool_handler};
 use scim_http::Principal;
 use scim_ops::ScimOperationHandler;
 use scim_provider::RequestContext;
-use serde::de::DeserializeOwned;
 
 use crate::McpConfig;
 use crate::answer::ToolError;
-use crate::args::parse;
 
 /// What the server tells an agent when it connects.
 const INSTRUCTIONS: &str = "\
@@ -117,8 +115,10 @@ impl ScimMcp {
 
     /// The request context a call runs under: its tenant and principal, and the
     /// HTTP request's `X-Request-Id` when it has one.
-    fn caller(&self, extensions: &Extensions) -> Result<RequestContext, ToolError> {
-        let http = extensions.get::<http::request::Parts>();
+    pub(crate) fn caller(
+        &self,
+        http: Option<&http::request::Parts>,
+    ) -> Result<RequestContext, ToolError> {
         let principal = match &self.inner.principal {
             Some(principal) => principal,
             None => http
@@ -146,16 +146,22 @@ impl ServerHandler for ScimMcp {
     }
 }
 
-/// One tool call: who it runs for and its arguments, or why it cannot run (a tool
-/// error, never a protocol error).
-pub(crate) struct Call<T>(pub(crate) Result<(RequestContext, T), ToolError>);
+/// One tool call as rmcp hands it over: who it runs for (or why it cannot run) and
+/// its arguments, still to be read (`tools.rs`).
+pub(crate) struct Call {
+    pub(crate) caller: Result<RequestContext, ToolError>,
+    pub(crate) arguments: JsonObject,
+}
 
-impl<T: DeserializeOwned> FromContextPart<ToolCallContext<'_, ScimMcp>> for Call<T> {
+impl FromContextPart<ToolCallContext<'_, ScimMcp>> for Call {
     fn from_context_part(call: &mut ToolCallContext<'_, ScimMcp>) -> Result<Self, ErrorData> {
-        let arguments = call.arguments.take().unwrap_or_default();
-        let caller = call.service.caller(&call.request_context.extensions);
-        Ok(Self(
-            caller.and_then(|context| Ok((context, parse(arguments)?))),
-        ))
+        let http = call
+            .request_context
+            .extensions
+            .get::<http::request::Parts>();
+        Ok(Self {
+            caller: call.service.caller(http),
+            arguments: call.arguments.take().unwrap_or_default(),
+        })
     }
 }

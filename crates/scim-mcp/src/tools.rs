@@ -1,7 +1,7 @@
 //! The tools: each one SCIM operation run by the handler, its arguments read in
 //! `args.rs` and its answer written in `answer.rs`.
 
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResult, JsonObject};
 use rmcp::{tool, tool_router};
 use scim_ops::{ErrorKind, QueryParams, ScimError, ScimOperation, ScimOperationRequest};
 use scim_provider::RequestContext;
@@ -10,22 +10,21 @@ use scim_version::ScimVersion;
 use serde_json::{Value, json};
 
 use crate::ScimMcp;
-use crate::answer::{ToolError, resource};
+use crate::answer::{Answer, Content, ToolError, call_tool_result, resource};
 use crate::args::{
     CreateResource, DeleteResource, GetResource, GetSchema, Members, NoArguments, PatchResource,
-    ReplaceResource, SearchResources, SortOrder, input_schema,
+    ReplaceResource, SearchResources, SortOrder, input_schema, parse,
 };
 use crate::server::Call;
 
-/// The answer of a tool: its structured content, or a tool error.
-type Answer = Result<Value, ToolError>;
-
-/// A tool's answer as the tool result.
-fn result(answer: Answer) -> CallToolResult {
-    match answer {
-        Ok(value) => CallToolResult::structured(value),
-        Err(error) => error.into_result(),
-    }
+/// Reads the arguments of a call that may run, and runs `$tool` on them.
+macro_rules! run {
+    ($self:ident, $caller:ident, $arguments:ident, |$context:ident, $args:ident: $ty:ty| $body:expr) => {
+        match $caller.and_then(|context| Ok((context, parse::<$ty>($arguments)?))) {
+            Ok(($context, $args)) => $body.await,
+            Err(error) => Err(error),
+        }
+    };
 }
 
 #[tool_router(router = tool_router, vis = "pub(crate)")]
@@ -35,15 +34,8 @@ impl ScimMcp {
         input_schema = input_schema::<NoArguments>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn list_resource_types(&self, Call(call): Call<NoArguments>) -> CallToolResult {
-        result(match call {
-            Ok((context, NoArguments {})) => {
-                let operation = ScimOperation::ResourceTypes { id: None };
-                self.read(ScimOperationRequest::new(operation), context)
-                    .await
-            }
-            Err(error) => Err(error),
-        })
+    async fn list_resource_types(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("list_resource_types", call).await
     }
 
     #[tool(
@@ -51,15 +43,8 @@ impl ScimMcp {
         input_schema = input_schema::<GetSchema>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_schema(&self, Call(call): Call<GetSchema>) -> CallToolResult {
-        result(match call {
-            Ok((context, GetSchema { id })) => {
-                let operation = ScimOperation::Schemas { id: Some(id) };
-                self.read(ScimOperationRequest::new(operation), context)
-                    .await
-            }
-            Err(error) => Err(error),
-        })
+    async fn get_schema(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("get_schema", call).await
     }
 
     #[tool(
@@ -67,11 +52,8 @@ impl ScimMcp {
         input_schema = input_schema::<SearchResources>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn search_resources(&self, Call(call): Call<SearchResources>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => self.search(context, args).await,
-            Err(error) => Err(error),
-        })
+    async fn search_resources(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("search_resources", call).await
     }
 
     #[tool(
@@ -79,15 +61,8 @@ impl ScimMcp {
         input_schema = input_schema::<GetResource>(),
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_resource(&self, Call(call): Call<GetResource>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => {
-                let mut request = ScimOperationRequest::get(&args.resource_type, &args.id);
-                request.query.attributes = args.attributes.map(|list| list.joined());
-                self.versioned(request, context).await
-            }
-            Err(error) => Err(error),
-        })
+    async fn get_resource(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("get_resource", call).await
     }
 
     #[tool(
@@ -100,15 +75,8 @@ impl ScimMcp {
             open_world_hint = false
         )
     )]
-    async fn create_resource(&self, Call(call): Call<CreateResource>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => {
-                let body = Value::Object(args.resource);
-                let request = ScimOperationRequest::create(&args.resource_type, body);
-                self.versioned(request, context).await
-            }
-            Err(error) => Err(error),
-        })
+    async fn create_resource(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("create_resource", call).await
     }
 
     #[tool(
@@ -121,15 +89,8 @@ impl ScimMcp {
             open_world_hint = false
         )
     )]
-    async fn replace_resource(&self, Call(call): Call<ReplaceResource>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => {
-                let body = Value::Object(args.resource);
-                let request = ScimOperationRequest::replace(&args.resource_type, &args.id, body);
-                self.write(request, context, args.version, true).await
-            }
-            Err(error) => Err(error),
-        })
+    async fn replace_resource(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("replace_resource", call).await
     }
 
     #[tool(
@@ -142,15 +103,8 @@ impl ScimMcp {
             open_world_hint = false
         )
     )]
-    async fn patch_resource(&self, Call(call): Call<PatchResource>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => {
-                let body = json!({"schemas": [builtin::PATCH_OP], "Operations": args.operations});
-                let request = ScimOperationRequest::patch(&args.resource_type, &args.id, body);
-                self.write(request, context, args.version, true).await
-            }
-            Err(error) => Err(error),
-        })
+    async fn patch_resource(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("patch_resource", call).await
     }
 
     #[tool(
@@ -163,11 +117,8 @@ impl ScimMcp {
             open_world_hint = false
         )
     )]
-    async fn delete_resource(&self, Call(call): Call<DeleteResource>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => self.delete(context, args).await,
-            Err(error) => Err(error),
-        })
+    async fn delete_resource(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("delete_resource", call).await
     }
 
     #[tool(
@@ -180,11 +131,8 @@ impl ScimMcp {
             open_world_hint = false
         )
     )]
-    async fn add_members(&self, Call(call): Call<Members>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => self.members(context, args, true).await,
-            Err(error) => Err(error),
-        })
+    async fn add_members(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("add_members", call).await
     }
 
     #[tool(
@@ -197,34 +145,102 @@ impl ScimMcp {
             open_world_hint = false
         )
     )]
-    async fn remove_members(&self, Call(call): Call<Members>) -> CallToolResult {
-        result(match call {
-            Ok((context, args)) => self.members(context, args, false).await,
-            Err(error) => Err(error),
-        })
+    async fn remove_members(&self, call: Call) -> CallToolResult {
+        self.rmcp_result("remove_members", call).await
     }
 }
 
 impl ScimMcp {
+    /// Runs the tool `name`, for `caller`, on `arguments`: every tool's one dispatch,
+    /// for rmcp's router and for the direct HTTP path alike. `None` for a name that
+    /// is not a tool.
+    pub(crate) async fn run(
+        &self,
+        name: &str,
+        caller: Result<RequestContext, ToolError>,
+        arguments: JsonObject,
+    ) -> Option<Answer> {
+        Some(match name {
+            "list_resource_types" => run!(self, caller, arguments, |context, args: NoArguments| {
+                let NoArguments {} = args;
+                let operation = ScimOperation::ResourceTypes { id: None };
+                self.read(ScimOperationRequest::new(operation), context)
+            }),
+            "get_schema" => run!(self, caller, arguments, |context, args: GetSchema| {
+                let operation = ScimOperation::Schemas { id: Some(args.id) };
+                self.read(ScimOperationRequest::new(operation), context)
+            }),
+            "search_resources" => {
+                run!(self, caller, arguments, |context, args: SearchResources| {
+                    self.search(context, args)
+                })
+            }
+            "get_resource" => run!(self, caller, arguments, |context, args: GetResource| {
+                let mut request = ScimOperationRequest::get(&args.resource_type, &args.id);
+                request.query.attributes = args.attributes.map(|list| list.joined());
+                self.versioned(request, context)
+            }),
+            "create_resource" => run!(self, caller, arguments, |context, args: CreateResource| {
+                let body = Value::Object(args.resource);
+                self.versioned(
+                    ScimOperationRequest::create(&args.resource_type, body),
+                    context,
+                )
+            }),
+            "replace_resource" => {
+                run!(self, caller, arguments, |context, args: ReplaceResource| {
+                    let body = Value::Object(args.resource);
+                    let request =
+                        ScimOperationRequest::replace(&args.resource_type, &args.id, body);
+                    self.write(request, context, args.version, true)
+                })
+            }
+            "patch_resource" => run!(self, caller, arguments, |context, args: PatchResource| {
+                let body = json!({"schemas": [builtin::PATCH_OP], "Operations": args.operations});
+                let request = ScimOperationRequest::patch(&args.resource_type, &args.id, body);
+                self.write(request, context, args.version, true)
+            }),
+            "delete_resource" => run!(self, caller, arguments, |context, args: DeleteResource| {
+                self.delete(context, args)
+            }),
+            "add_members" => run!(self, caller, arguments, |context, args: Members| {
+                self.members(context, args, true)
+            }),
+            "remove_members" => run!(self, caller, arguments, |context, args: Members| {
+                self.members(context, args, false)
+            }),
+            _ => return None,
+        })
+    }
+
+    /// A tool called through rmcp's router, which only routes the names above.
+    async fn rmcp_result(&self, name: &str, call: Call) -> CallToolResult {
+        let answer = self.run(name, call.caller, call.arguments).await;
+        call_tool_result(answer.unwrap_or_else(|| Err(ToolError::invalid("no such tool"))))
+    }
+
     /// A read whose SCIM body is the answer.
     async fn read(&self, request: ScimOperationRequest, context: RequestContext) -> Answer {
         let response = self
             .handler()
             .try_handle(request.with_context(context))
             .await?;
-        Ok(response.body.unwrap_or(Value::Null))
+        Ok(Content::Value(response.body.unwrap_or(Value::Null)))
     }
 
-    /// An operation on one resource, answered `{resource, version}`.
-    async fn versioned(&self, request: ScimOperationRequest, context: RequestContext) -> Answer {
+    /// An operation on one resource, answered `{resource, version}`; a read is
+    /// answered from the stored JSON when the handler can.
+    async fn versioned(
+        &self,
+        mut request: ScimOperationRequest,
+        context: RequestContext,
+    ) -> Answer {
+        request.serialized_ok = true;
         let response = self
             .handler()
             .try_handle(request.with_context(context))
             .await?;
-        Ok(resource(
-            response.body.unwrap_or(Value::Null),
-            response.current_version.as_ref(),
-        ))
+        Ok(resource(response))
     }
 
     async fn search(&self, context: RequestContext, args: SearchResources) -> Answer {
@@ -252,7 +268,8 @@ impl ScimMcp {
     async fn delete(&self, context: RequestContext, args: DeleteResource) -> Answer {
         let request = ScimOperationRequest::delete(&args.resource_type, &args.id);
         self.write(request, context, args.version, true).await?;
-        Ok(json!({"id": args.id, "resource_type": args.resource_type, "deleted": true}))
+        let deleted = json!({"id": args.id, "resource_type": args.resource_type, "deleted": true});
+        Ok(Content::Value(deleted))
     }
 
     /// `add_members` (`add`) and `remove_members`, as one membership PATCH answered
@@ -300,18 +317,15 @@ impl ScimMcp {
             .try_handle(request.with_context(context.clone()))
             .await
         {
-            Ok(response) if response.body.is_some() || response.current_version.is_none() => {
-                Ok(resource(
-                    response.body.unwrap_or(Value::Null),
-                    response.current_version.as_ref(),
-                ))
-            }
             // Answered without a body (a server configured to answer PATCH with 204):
             // read the resource the agent is owed.
-            Ok(response) => match reread {
-                Some(read) => self.versioned(read, context).await,
-                None => Ok(resource(Value::Null, response.current_version.as_ref())),
-            },
+            Ok(response) if response.body.is_none() && response.current_version.is_some() => {
+                match reread {
+                    Some(read) => self.versioned(read, context).await,
+                    None => Ok(resource(response)),
+                }
+            }
+            Ok(response) => Ok(resource(response)),
             Err(err) if err.kind == ErrorKind::PreconditionFailed => {
                 Err(self.version_mismatch(err, reread, context).await)
             }

@@ -538,6 +538,91 @@ async fn a_request_without_a_valid_token_is_401() {
     }
 }
 
+#[tokio::test]
+async fn tool_calls_answered_directly_equal_rmcp_answers() {
+    let server = serve(McpConfig::default()).await;
+    let agent = Agent::connect(&server, ACME).await;
+    let created = agent
+        .ok(
+            "create_resource",
+            json!({"resource_type": "User", "resource": user("heidi")}),
+        )
+        .await;
+    let (id, version) = (&created["resource"]["id"], &created["version"]);
+    let calls = [
+        ("get_resource", json!({"resource_type": "User", "id": id})),
+        (
+            "get_resource",
+            json!({"resource_type": "User", "id": id, "attributes": "userName"}),
+        ),
+        (
+            "search_resources",
+            json!({"resource_type": "User", "filter": "userName sw \"h\""}),
+        ),
+        ("get_resource", json!({"resource_type": "User"})),
+        (
+            "delete_resource",
+            json!({"resource_type": "User", "id": id, "version": "W/\"stale\""}),
+        ),
+        ("get_schema", json!({"id": "urn:nope"})),
+    ];
+    let address = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp");
+    for (tool, arguments) in calls {
+        let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                          "params": {"name": tool, "arguments": arguments}})
+        .to_string();
+        // An `Origin` header sends the request through rmcp; without, it is answered
+        // directly.
+        let direct = tools_call(address, &body, "").await;
+        let through_rmcp = tools_call(address, &body, "Origin: http://localhost\r\n").await;
+        assert_eq!(direct, through_rmcp, "{tool} {arguments}");
+        assert_eq!(direct["id"], 7);
+        assert!(direct["result"]["structuredContent"].is_object());
+    }
+    assert_eq!(
+        version,
+        &agent
+            .ok("get_resource", json!({"resource_type": "User", "id": id}))
+            .await["version"],
+        "the stale delete changed nothing"
+    );
+    // A name that is not a tool is rmcp's to answer: a JSON-RPC error.
+    let body = r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"nope"}}"#;
+    assert!(tools_call(address, body, "").await["error"].is_object());
+}
+
+/// A `tools/call` POST with the acme token; the JSON-RPC response, its result's text
+/// parsed and `resultType` (which rmcp writes only for newer protocols) left out.
+async fn tools_call(address: &str, body: &str, extra_headers: &str) -> Value {
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {ACME}\r\n\
+         Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
+         MCP-Protocol-Version: 2025-06-18\r\n{extra_headers}\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let response = raw_http(address, &request).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    let mut answer: Value = serde_json::from_str(body).unwrap();
+    if let Some(result) = answer.get_mut("result").and_then(Value::as_object_mut) {
+        result.remove("resultType");
+        if let Some(text) = result["content"][0]["text"].as_str() {
+            let parsed: Value = serde_json::from_str(text).unwrap();
+            result["content"][0]["text"] = parsed;
+        }
+    }
+    answer
+}
+
 /// `get_resource` of a group.
 async fn read_group(agent: &Agent, id: &str) -> Value {
     agent
