@@ -10,7 +10,10 @@
 #   on memory and SQLite (and PostgreSQL when SCIM_TEST_POSTGRES_URL is set): 100,000
 #     users stored through /Bulk; four lists; one-member add / remove / remove by path
 #     on groups of 10, 20,000 and 100,000 members; on memory, resident memory growth
-#     against the users' compact JSON (scripts/bench.py does the client side).
+#     against the users' compact JSON (scripts/bench.py does the client side);
+#   MCP: tool calls at /mcp against the same operation over /scim/v2 (get_resource
+#     against GET, patch_resource against PATCH), requests per second through one
+#     binary, in back-to-back pairs, on memory and SQLite.
 #
 # Usage: scripts/bench.sh [--quick]
 #   --quick: 1,200 users, groups of 10 and 1,000, one-second runs: proves the suite
@@ -125,7 +128,61 @@ start_floor
 timeout 120 python3 scripts/bench.py floor "$floor" 500 | tee -a "$report"
 stop "$pid"
 
-# 4. Stores: lists, memory, membership.
+# 4. MCP: a tool call against the same operation over /scim/v2, on one server, in
+# back-to-back pairs (the order alternates), both sent by the same wrk script (a Lua
+# request function costs the client as much either way); the figure is the median of
+# the pairs' cost ratios (SCIM requests/s over MCP requests/s). GETs on 16
+# connections; PATCHes (each a real change) on one, as one provisioning job writes a
+# resource: 16 writers racing on one row only measure the retries.
+wrk_request() {
+    local connections=$1 origin=$2 out; shift 2
+    out=$(timeout $((seconds + 30)) wrk -t1 -c"$connections" -d"${seconds}s" --timeout 30s \
+        -H "Authorization: Bearer $token" -s scripts/wrk/request.lua "$origin" -- "$@")
+    if grep -q "Non-2xx" <<<"$out"; then echo "failed requests: $out" >&2; exit 1; fi
+    awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+tools_call() { printf '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","arguments":%s}}' "$1" "$2"; }
+# mcp_pairs NAME DATABASE: both operations on one server, agents allowed to write
+# without a version (as PATCH without If-Match is).
+mcp_pairs() {
+    local name=$1 database=$2 id origin operations scim mcp
+    SCIM_MCP_UNCONDITIONAL_WRITES='*' start_server "$database"
+    id=$(create_user); origin=${base%/scim/v2}
+    local patch='[{"op":"replace","path":"title","value":"Tour Guide {n}"}]'
+    local patch_op="{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],\"Operations\":$patch}"
+    local get_call patch_call
+    get_call=$(tools_call get_resource "{\"resource_type\":\"User\",\"id\":\"$id\"}")
+    patch_call=$(tools_call patch_resource "{\"resource_type\":\"User\",\"id\":\"$id\",\"operations\":$patch}")
+    # Each call must succeed as a tool, not only as HTTP.
+    for call in "$get_call" "$patch_call"; do
+        curl -sf -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+            -H "Accept: application/json, text/event-stream" -d "$call" "$origin/mcp" | grep -q '"isError":false' \
+            || { echo "the tool call failed: $call" >&2; exit 1; }
+    done
+    for operation in GET PATCH; do
+        local ratios=() scim_rates=() mcp_rates=() tool=get_resource connections=16
+        [ $operation = PATCH ] && tool=patch_resource connections=1
+        measure_scim() {
+            if [ $operation = GET ]; then scim=$(wrk_request 16 "$origin" GET "/scim/v2/Users/$id")
+            else scim=$(wrk_request 1 "$origin" PATCH "/scim/v2/Users/$id" "$patch_op" application/scim+json); fi
+        }
+        measure_mcp() {
+            if [ $operation = GET ]; then mcp=$(wrk_request 16 "$origin" POST /mcp "$get_call")
+            else mcp=$(wrk_request 1 "$origin" POST /mcp "$patch_call"); fi
+        }
+        for round in $(seq 1 "$rounds"); do
+            if [ $((round % 2)) = 1 ]; then measure_scim; measure_mcp; else measure_mcp; measure_scim; fi
+            scim_rates+=("$scim") mcp_rates+=("$mcp") ratios+=("$(python3 -c "print($scim / $mcp)")")
+        done
+        row "$name" "MCP $tool, requests/s (wrk, $connections connection(s))" "$(median 0 "${mcp_rates[@]}")" \
+            "$(median 2 "${ratios[@]}")x the cost of $operation /scim/v2/Users/{id} at $(median 0 "${scim_rates[@]}")/s (median of $rounds pairs' ratios)"
+    done
+    stop "$pid"
+}
+mcp_pairs memory memory
+mcp_pairs sqlite "sqlite://$work/mcp.db"
+
+# 5. Stores: lists, memory, membership.
 store() {
     local name=$1 database=$2 watch=${3:-}
     start_server "$database"
