@@ -15,9 +15,10 @@
 #     against GET, patch_resource against PATCH), requests per second through one
 #     binary, in back-to-back pairs, on memory and SQLite.
 #
-# Usage: scripts/bench.sh [--quick]
+# Usage: scripts/bench.sh [--quick | --mcp]
 #   --quick: 1,200 users, groups of 10 and 1,000, one-second runs: proves the suite
 #   runs (CI runs it); the figures it prints mean nothing.
+#   --mcp: only the MCP pairs, at full length (about 7 minutes).
 # Installs wrk and valgrind when missing; every step is bounded by a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ users=100000 sizes=10,20000,100000 seconds=10 rounds=5 requests=2000 limit=1800
 if [ "${1:-}" = --quick ]; then
     users=1200 sizes=10,1000 seconds=1 rounds=1 requests=50 limit=300
 fi
+only_mcp=false; [ "${1:-}" = --mcp ] && only_mcp=true
 for tool in wrk valgrind; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
 done
@@ -83,6 +85,8 @@ median() { python3 -c 'import statistics, sys; print(f"{statistics.median(float(
     echo "|---|---|---|---|"
 } >"$report"
 
+# 1-3 and 5 are skipped by --mcp.
+if ! $only_mcp; then
 # 1. GET /Users/{id}: the binary against the floor, in back-to-back pairs (which of
 # the two goes first alternates), so the machine's drift over the run cancels out of
 # each pair's ratio; the figure is the median of the pairs' ratios.
@@ -127,6 +131,7 @@ row "memory" "GET /Users/{id}, instructions per request (callgrind)" "$binary_in
 start_floor
 timeout 120 python3 scripts/bench.py floor "$floor" 500 | tee -a "$report"
 stop "$pid"
+fi
 
 # 4. MCP: a tool call against the same operation over /scim/v2, on one server, in
 # back-to-back pairs (the order alternates), both sent by the same wrk script (a Lua
@@ -181,6 +186,8 @@ mcp_pairs() {
 }
 mcp_pairs memory memory
 mcp_pairs sqlite "sqlite://$work/mcp.db"
+
+$only_mcp && { echo; echo "written to $report"; exit 0; }
 
 # 5. Stores: lists, memory, membership.
 store() {

@@ -66,7 +66,7 @@ impl ScimMcp {
     }
 
     #[tool(
-        description = "Create a resource from SCIM JSON (with its schemas); answers {resource, version} with the new id. A taken userName or displayName is error \"uniqueness\".",
+        description = "Create a resource from SCIM JSON (with its schemas); answers {resource, version} with the new id. A userName already taken in the tenant is error \"uniqueness\".",
         input_schema = input_schema::<CreateResource>(),
         annotations(
             read_only_hint = false,

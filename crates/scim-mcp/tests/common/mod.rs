@@ -79,24 +79,22 @@ impl Agent {
 
     /// Calls a tool that must succeed; its structured content.
     pub(crate) async fn ok(&self, tool: &str, arguments: Value) -> Value {
-        let result = self.call(tool, arguments.clone()).await;
-        let content = structured(&result);
-        assert_eq!(
-            result.is_error,
-            Some(false),
-            "{tool} {arguments} failed: {content}"
-        );
-        content
+        self.expect(tool, arguments, false).await
     }
 
     /// Calls a tool that must fail; its structured error.
     pub(crate) async fn err(&self, tool: &str, arguments: Value) -> Value {
+        self.expect(tool, arguments, true).await
+    }
+
+    /// Calls a tool whose result must be an error or not, as `failing` says.
+    async fn expect(&self, tool: &str, arguments: Value, failing: bool) -> Value {
         let result = self.call(tool, arguments.clone()).await;
         let content = structured(&result);
         assert_eq!(
             result.is_error,
-            Some(true),
-            "{tool} {arguments} succeeded: {content}"
+            Some(failing),
+            "{tool} {arguments}: {content}"
         );
         content
     }
