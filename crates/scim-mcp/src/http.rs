@@ -103,12 +103,13 @@ impl McpService {
 
     /// Stateless and answered in plain JSON: every request stands alone, so any
     /// number of server processes can serve one agent without sticky sessions, and a
-    /// tool call is one POST answered by one JSON body (by this crate itself, the
-    /// same as rmcp would, but at a fraction of the cost; only in this mode). rmcp's `Host` check stays on
-    /// (loopback names only): a server reached under another name allows it with
-    /// `with_allowed_hosts`, or turns the check off with `disable_allowed_hosts` when
-    /// every request needs a bearer token anyway (a browser cannot send one for a
-    /// rebinding page, which is what the check guards against).
+    /// tool call is one POST answered by one JSON body. In this mode only, a plain
+    /// tool call is answered by this crate itself, as rmcp would answer it, at a
+    /// fraction of the cost. rmcp's `Host` check stays on (loopback names only): a
+    /// server reached under another name allows it with `with_allowed_hosts`, or
+    /// turns the check off with `disable_allowed_hosts` when every request needs a
+    /// bearer token anyway (a browser cannot send one for a rebinding page, which is
+    /// what the check guards against).
     pub fn default_config() -> McpServiceConfig {
         let mut config = McpServiceConfig::default();
         config.legacy_session_mode = false;

@@ -17,9 +17,10 @@ use crate::args::{
 };
 use crate::server::Call;
 
-/// Reads the arguments of a call that may run, and runs `$tool` on them.
+/// For a call that may run (`$caller` is `Ok`), reads `$arguments` as `$ty` and awaits
+/// `$body` with them; otherwise, or when they do not fit, the tool error.
 macro_rules! run {
-    ($self:ident, $caller:ident, $arguments:ident, |$context:ident, $args:ident: $ty:ty| $body:expr) => {
+    ($caller:ident, $arguments:ident, |$context:ident, $args:ident: $ty:ty| $body:expr) => {
         match $caller.and_then(|context| Ok((context, parse::<$ty>($arguments)?))) {
             Ok(($context, $args)) => $body.await,
             Err(error) => Err(error),
@@ -161,26 +162,26 @@ impl ScimMcp {
         arguments: JsonObject,
     ) -> Option<Answer> {
         Some(match name {
-            "list_resource_types" => run!(self, caller, arguments, |context, args: NoArguments| {
+            "list_resource_types" => run!(caller, arguments, |context, args: NoArguments| {
                 let NoArguments {} = args;
                 let operation = ScimOperation::ResourceTypes { id: None };
                 self.read(ScimOperationRequest::new(operation), context)
             }),
-            "get_schema" => run!(self, caller, arguments, |context, args: GetSchema| {
+            "get_schema" => run!(caller, arguments, |context, args: GetSchema| {
                 let operation = ScimOperation::Schemas { id: Some(args.id) };
                 self.read(ScimOperationRequest::new(operation), context)
             }),
             "search_resources" => {
-                run!(self, caller, arguments, |context, args: SearchResources| {
+                run!(caller, arguments, |context, args: SearchResources| {
                     self.search(context, args)
                 })
             }
-            "get_resource" => run!(self, caller, arguments, |context, args: GetResource| {
+            "get_resource" => run!(caller, arguments, |context, args: GetResource| {
                 let mut request = ScimOperationRequest::get(&args.resource_type, &args.id);
                 request.query.attributes = args.attributes.map(|list| list.joined());
                 self.versioned(request, context)
             }),
-            "create_resource" => run!(self, caller, arguments, |context, args: CreateResource| {
+            "create_resource" => run!(caller, arguments, |context, args: CreateResource| {
                 let body = Value::Object(args.resource);
                 self.versioned(
                     ScimOperationRequest::create(&args.resource_type, body),
@@ -188,25 +189,25 @@ impl ScimMcp {
                 )
             }),
             "replace_resource" => {
-                run!(self, caller, arguments, |context, args: ReplaceResource| {
+                run!(caller, arguments, |context, args: ReplaceResource| {
                     let body = Value::Object(args.resource);
                     let request =
                         ScimOperationRequest::replace(&args.resource_type, &args.id, body);
                     self.write(request, context, args.version, true)
                 })
             }
-            "patch_resource" => run!(self, caller, arguments, |context, args: PatchResource| {
+            "patch_resource" => run!(caller, arguments, |context, args: PatchResource| {
                 let body = json!({"schemas": [builtin::PATCH_OP], "Operations": args.operations});
                 let request = ScimOperationRequest::patch(&args.resource_type, &args.id, body);
                 self.write(request, context, args.version, true)
             }),
-            "delete_resource" => run!(self, caller, arguments, |context, args: DeleteResource| {
+            "delete_resource" => run!(caller, arguments, |context, args: DeleteResource| {
                 self.delete(context, args)
             }),
-            "add_members" => run!(self, caller, arguments, |context, args: Members| {
+            "add_members" => run!(caller, arguments, |context, args: Members| {
                 self.members(context, args, true)
             }),
-            "remove_members" => run!(self, caller, arguments, |context, args: Members| {
+            "remove_members" => run!(caller, arguments, |context, args: Members| {
                 self.members(context, args, false)
             }),
             _ => return None,
