@@ -107,7 +107,11 @@ impl Direct {
         let Some(call) = serde_json::from_slice::<ToolsCall>(&body)
             .ok()
             .filter(|call| call.jsonrpc == "2.0" && call.method == "tools/call")
-            .filter(|call| matches!(call.id, Value::Number(_) | Value::String(_)))
+            // rmcp's request ids are integers or strings.
+            .filter(|call| match &call.id {
+                Value::Number(number) => number.is_i64() || number.is_u64(),
+                id => id.is_string(),
+            })
         else {
             return Err(body);
         };

@@ -589,6 +589,14 @@ async fn tool_calls_answered_directly_equal_rmcp_answers() {
             .await["version"],
         "the stale delete changed nothing"
     );
+    // A string id is echoed as it came.
+    let body = r#"{"jsonrpc":"2.0","id":"call-9","method":"tools/call","params":{"name":"list_resource_types"}}"#;
+    let (direct, through_rmcp) = (
+        tools_call(address, body, "").await,
+        tools_call(address, body, "Origin: http://localhost\r\n").await,
+    );
+    assert_eq!(direct, through_rmcp);
+    assert_eq!(direct["id"], "call-9");
     // A name that is not a tool is rmcp's to answer: a JSON-RPC error.
     let body = r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"nope"}}"#;
     assert!(tools_call(address, body, "").await["error"].is_object());
