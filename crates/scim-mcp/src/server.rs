@@ -146,9 +146,11 @@ impl ServerHandler for ScimMcp {
     }
 }
 
-/// One tool call as rmcp hands it over: who it runs for (or why it cannot run) and
-/// its arguments, still to be read (`tools.rs`).
+/// One tool call as rmcp hands it over: the tool's name (as the router matched it),
+/// who it runs for (or why it cannot run) and its arguments, still to be read
+/// (`tools.rs`).
 pub(crate) struct Call {
+    pub(crate) name: std::borrow::Cow<'static, str>,
     pub(crate) caller: Result<RequestContext, ToolError>,
     pub(crate) arguments: JsonObject,
 }
@@ -160,6 +162,7 @@ impl FromContextPart<ToolCallContext<'_, ScimMcp>> for Call {
             .extensions
             .get::<http::request::Parts>();
         Ok(Self {
+            name: call.name.clone(),
             caller: call.service.caller(http),
             arguments: call.arguments.take().unwrap_or_default(),
         })

@@ -36,7 +36,7 @@ impl ScimMcp {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn list_resource_types(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("list_resource_types", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -45,7 +45,7 @@ impl ScimMcp {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_schema(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("get_schema", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -54,7 +54,7 @@ impl ScimMcp {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn search_resources(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("search_resources", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -63,7 +63,7 @@ impl ScimMcp {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_resource(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("get_resource", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -77,7 +77,7 @@ impl ScimMcp {
         )
     )]
     async fn create_resource(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("create_resource", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -91,7 +91,7 @@ impl ScimMcp {
         )
     )]
     async fn replace_resource(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("replace_resource", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -105,7 +105,7 @@ impl ScimMcp {
         )
     )]
     async fn patch_resource(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("patch_resource", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -119,7 +119,7 @@ impl ScimMcp {
         )
     )]
     async fn delete_resource(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("delete_resource", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -133,7 +133,7 @@ impl ScimMcp {
         )
     )]
     async fn add_members(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("add_members", call).await
+        self.rmcp_result(call).await
     }
 
     #[tool(
@@ -147,7 +147,7 @@ impl ScimMcp {
         )
     )]
     async fn remove_members(&self, call: Call) -> CallToolResult {
-        self.rmcp_result("remove_members", call).await
+        self.rmcp_result(call).await
     }
 }
 
@@ -215,8 +215,8 @@ impl ScimMcp {
     }
 
     /// A tool called through rmcp's router, which only routes the names above.
-    async fn rmcp_result(&self, name: &str, call: Call) -> CallToolResult {
-        let answer = self.run(name, call.caller, call.arguments).await;
+    async fn rmcp_result(&self, call: Call) -> CallToolResult {
+        let answer = self.run(&call.name, call.caller, call.arguments).await;
         call_tool_result(answer.unwrap_or_else(|| Err(ToolError::invalid("no such tool"))))
     }
 
