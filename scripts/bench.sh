@@ -14,11 +14,15 @@
 #   MCP: tool calls at /mcp against the same operation over /scim/v2 (get_resource
 #     against GET, patch_resource against PATCH), requests per second through one
 #     binary, in back-to-back pairs, on memory and SQLite.
+#   Telemetry: GET /Users/{id} with metrics and request logs on (a line per request
+#     at info, into a file) against both off (--metrics=false, RUST_LOG=warn), in
+#     back-to-back pairs, and instructions per request of each.
 #
-# Usage: scripts/bench.sh [--quick | --mcp]
+# Usage: scripts/bench.sh [--quick | --mcp | --telemetry]
 #   --quick: 1,200 users, groups of 10 and 1,000, one-second runs: proves the suite
 #   runs (CI runs it); the figures it prints mean nothing.
 #   --mcp: only the MCP pairs, at full length (about 7 minutes).
+#   --telemetry: only the telemetry pairs, at full length (about 3 minutes).
 # Installs wrk and valgrind when missing; every step is bounded by a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +31,7 @@ if [ "${1:-}" = --quick ]; then
     users=1200 sizes=10,1000 seconds=1 rounds=1 requests=50 limit=300
 fi
 only_mcp=false; [ "${1:-}" = --mcp ] && only_mcp=true
+only_telemetry=false; [ "${1:-}" = --telemetry ] && only_telemetry=true
 for tool in wrk valgrind; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
 done
@@ -48,7 +53,7 @@ row() { echo "| $1 | $2 | $3 | $4 |" | tee -a "$report"; }
 # scim-server on DATABASE (VALGRIND set: under callgrind); sets $pid and $base.
 start_server() {
     local database=$1 port; port=$(free_port)
-    SCIM_LISTEN="127.0.0.1:$port" SCIM_DATABASE="$database" SCIM_TOKEN="$token" RUST_LOG=warn \
+    SCIM_LISTEN="127.0.0.1:$port" SCIM_DATABASE="$database" SCIM_TOKEN="$token" RUST_LOG="${LOG_LEVEL:-warn}" \
         ${VALGRIND:-} "$server" >"$work/server.log" 2>&1 &
     pid=$!; pids+=("$pid")
     base="http://127.0.0.1:$port/scim/v2"
@@ -85,6 +90,55 @@ median() { python3 -c 'import statistics, sys; print(f"{statistics.median(float(
     echo "|---|---|---|---|"
 } >"$report"
 
+# Instructions per request: (N requests - none) / N, under callgrind. KIND: binary
+# (the default server), floor, on / off (metrics and request logs on / off).
+instructions() {
+    local kind=$1 count=$2; local out=$work/cg.$kind.$count
+    VALGRIND="valgrind --tool=callgrind --callgrind-out-file=$out"
+    case $kind in
+        floor) start_floor; url=$floor ;;
+        on) LOG_LEVEL=info SCIM_METRICS=true start_server memory; url="$base/Users/$(create_user)" ;;
+        off) LOG_LEVEL=warn SCIM_METRICS=false start_server memory; url="$base/Users/$(create_user)" ;;
+        *) start_server memory; url="$base/Users/$(create_user)" ;;
+    esac
+    unset VALGRIND
+    python3 - "$url" "$token" "$count" <<'PY'
+import http.client, sys, urllib.parse
+url, token, count = urllib.parse.urlparse(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conn = http.client.HTTPConnection(url.hostname, url.port)
+for _ in range(count):
+    conn.request("GET", url.path, headers={"Authorization": "Bearer " + token})
+    response = conn.getresponse(); response.read()
+    assert response.status == 200, response.status
+PY
+    stop "$pid"
+    grep -m1 "summary:" "$out" | awk '{print $2}'
+}
+# 0. Metrics and request logs: GET /Users/{id} with both on (the default metrics, and
+# RUST_LOG=info: a line per request, written to a file) against both off
+# (--metrics=false, RUST_LOG=warn), on one binary build, in back-to-back pairs whose
+# order alternates; then instructions per request of each (callgrind).
+if ! $only_mcp; then
+on_rates=() off_rates=() ratios=()
+measure_on() { LOG_LEVEL=info SCIM_METRICS=true start_server memory; local id; id=$(create_user); on=$(rate "$base/Users/$id"); stop "$pid"; }
+measure_off() { LOG_LEVEL=warn SCIM_METRICS=false start_server memory; local id; id=$(create_user); off=$(rate "$base/Users/$id"); stop "$pid"; }
+for round in $(seq 1 "$rounds"); do
+    if [ $((round % 2)) = 1 ]; then measure_on; measure_off; else measure_off; measure_on; fi
+    on_rates+=("$on") off_rates+=("$off") ratios+=("$(python3 -c "print($on / $off)")")
+done
+spread=$(python3 -c 'import sys; r=sorted(float(x) for x in sys.argv[1:]); print(f"{r[0]:.3f}-{r[-1]:.3f}")' "${ratios[@]}")
+row "memory" "GET /Users/{id} with metrics and request logs on, requests/s (wrk, 16 connections)" "$(median 0 "${on_rates[@]}")" \
+    "$(median 3 "${ratios[@]}") of both off at $(median 0 "${off_rates[@]}")/s (median of $rounds pairs' ratios; pairs $spread)"
+for kind in on off; do
+    zero=$(instructions $kind 1) full=$(instructions $kind $((requests + 1)))
+    per=$(( (full - zero) / requests ))
+    [ $kind = on ] && on_instructions=$per || off_instructions=$per
+done
+row "memory" "GET /Users/{id} with metrics and request logs on, instructions per request (callgrind)" "$on_instructions" \
+    "both off: $off_instructions ($(python3 -c "print(f'{$on_instructions / $off_instructions:.3f}')")x)"
+fi
+$only_telemetry && { echo; echo "written to $report"; exit 0; }
+
 # 1-3 and 5 are skipped by --mcp.
 if ! $only_mcp; then
 # 1. GET /Users/{id}: the binary against the floor, in back-to-back pairs (which of
@@ -102,24 +156,7 @@ spread=$(python3 -c 'import sys; r=sorted(float(x) for x in sys.argv[1:]); print
 row "memory" "GET /Users/{id}, requests/s (wrk, 16 connections)" "$b" "$ratio of the floor (median of $rounds pairs' ratios; pairs $spread)"
 row "bare axum" "GET stored bytes, requests/s (the floor)" "$f" "median of $rounds rounds"
 
-# 2. Instructions per request: (N requests - none) / N, under callgrind.
-instructions() {
-    local kind=$1 count=$2; local out=$work/cg.$kind.$count
-    VALGRIND="valgrind --tool=callgrind --callgrind-out-file=$out"
-    if [ "$kind" = binary ]; then start_server memory; url="$base/Users/$(create_user)"; else start_floor; url=$floor; fi
-    unset VALGRIND
-    python3 - "$url" "$token" "$count" <<'PY'
-import http.client, sys, urllib.parse
-url, token, count = urllib.parse.urlparse(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-conn = http.client.HTTPConnection(url.hostname, url.port)
-for _ in range(count):
-    conn.request("GET", url.path, headers={"Authorization": "Bearer " + token})
-    response = conn.getresponse(); response.read()
-    assert response.status == 200, response.status
-PY
-    stop "$pid"
-    grep -m1 "summary:" "$out" | awk '{print $2}'
-}
+# 2. Instructions per request (the function is above).
 for kind in binary floor; do
     zero=$(instructions $kind 1) full=$(instructions $kind $((requests + 1)))
     per=$(( (full - zero) / requests ))

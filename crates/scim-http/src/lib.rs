@@ -28,6 +28,8 @@ mod body;
 mod conditional;
 mod config;
 mod forwarded;
+pub mod observe;
+mod openapi;
 mod routing;
 mod service;
 #[cfg(feature = "testing")]
@@ -42,4 +44,5 @@ pub use conditional::{
     ConditionalOutcome, add_etag_to_response, extract_etag_from_headers, handle_conditional_request,
 };
 pub use config::HttpConfig;
+pub use openapi::openapi_document;
 pub use service::{ScimService, error_response, unauthorized};

@@ -22,7 +22,12 @@ pub(crate) enum Route {
     ResourceTypes(Option<String>),
     /// `/Schemas[/{id}]`.
     Schemas(Option<String>),
+    /// `/openapi.json`: the OpenAPI document of this service.
+    OpenApi,
 }
+
+/// The route template of a path no route matches.
+pub(crate) const UNMATCHED: &str = "unmatched";
 
 impl Route {
     /// Reads the path below the base path (`/Users/42`); `None` for an unknown path.
@@ -49,6 +54,7 @@ impl Route {
             (one, None) if is(&one, "ServiceProviderConfig") => Route::ServiceProviderConfig,
             (one, None) if is(&one, "ResourceTypes") => Route::ResourceTypes(None),
             (one, None) if is(&one, "Schemas") => Route::Schemas(None),
+            (one, None) if one == "openapi.json" => Route::OpenApi,
             (one, Some(id)) if is(&one, "ResourceTypes") => Route::ResourceTypes(Some(id)),
             (one, Some(id)) if is(&one, "Schemas") => Route::Schemas(Some(id)),
             (endpoint, None) => Route::Resource { endpoint, id: None },
@@ -71,18 +77,51 @@ impl Route {
                 &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE]
             }
             Route::Search { .. } | Route::Bulk => &[Method::POST],
-            Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_) => {
-                &[Method::GET]
-            }
+            Route::ServiceProviderConfig
+            | Route::ResourceTypes(_)
+            | Route::Schemas(_)
+            | Route::OpenApi => &[Method::GET],
         }
     }
 
-    /// Whether this is a discovery endpoint.
+    /// Whether this is a discovery endpoint (the OpenAPI document is one).
     pub(crate) fn is_discovery(&self) -> bool {
         matches!(
             self,
-            Route::ServiceProviderConfig | Route::ResourceTypes(_) | Route::Schemas(_)
+            Route::ServiceProviderConfig
+                | Route::ResourceTypes(_)
+                | Route::Schemas(_)
+                | Route::OpenApi
         )
+    }
+
+    /// The route's template, for logs and metric labels: bounded, no id in it.
+    pub(crate) fn template(&self) -> &'static str {
+        match self {
+            Route::Resource { id: None, .. } => "/{type}",
+            Route::Resource { id: Some(_), .. } => "/{type}/{id}",
+            Route::Search { endpoint: Some(_) } => "/{type}/.search",
+            Route::Search { endpoint: None } => "/.search",
+            Route::Bulk => "/Bulk",
+            Route::Me => "/Me",
+            Route::ServiceProviderConfig => "/ServiceProviderConfig",
+            Route::ResourceTypes(None) => "/ResourceTypes",
+            Route::ResourceTypes(Some(_)) => "/ResourceTypes/{id}",
+            Route::Schemas(None) => "/Schemas",
+            Route::Schemas(Some(_)) => "/Schemas/{id}",
+            Route::OpenApi => "/openapi.json",
+        }
+    }
+
+    /// The resource endpoint the route is under (`Users`), if any.
+    pub(crate) fn endpoint(&self) -> Option<&str> {
+        match self {
+            Route::Resource { endpoint, .. }
+            | Route::Search {
+                endpoint: Some(endpoint),
+            } => Some(endpoint),
+            _ => None,
+        }
     }
 }
 
@@ -144,6 +183,7 @@ mod tests {
             ("/.search", Some(Route::Search { endpoint: None })),
             ("/bulk", Some(Route::Bulk)),
             ("/Me", Some(Route::Me)),
+            ("/openapi.json", Some(Route::OpenApi)),
             (
                 "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
                 Some(Route::Schemas(Some(

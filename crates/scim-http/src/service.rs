@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -20,11 +20,13 @@ use scim_ops::{
 };
 use scim_provider::RequestContext;
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use crate::auth::{Authenticator, Principal};
 use crate::body::{SCIM_JSON, collect_limited, is_json, parse_json};
 use crate::forwarded::forwarded_origin;
-use crate::routing::Route;
+use crate::observe::{Exchange, ResourceTypeLabels, Seen};
+use crate::routing::{Route, UNMATCHED};
 use crate::{HttpConfig, add_etag_to_response, extract_etag_from_headers};
 
 /// The error type of boxed body errors.
@@ -83,6 +85,9 @@ struct Inner {
     authenticator: Box<dyn Authenticator>,
     config: HttpConfig,
     base_url: BaseUrl,
+    labels: ResourceTypeLabels,
+    /// The OpenAPI document, written when first asked for.
+    openapi: OnceLock<Bytes>,
 }
 
 impl std::fmt::Debug for ScimService {
@@ -103,12 +108,15 @@ impl ScimService {
         config: HttpConfig,
     ) -> Self {
         let base_url = handler.config().base_url.clone();
+        let labels = ResourceTypeLabels::new(handler.registry());
         Self {
             inner: Arc::new(Inner {
                 handler,
                 authenticator: Box::new(authenticator),
                 config,
                 base_url,
+                labels,
+                openapi: OnceLock::new(),
             }),
             nested: false,
         }
@@ -147,23 +155,45 @@ impl ScimService {
         B::Error: Into<BoxError>,
     {
         let (parts, body) = request.into_parts();
-        match collect_limited(body, self.inner.config.max_body_size).await {
-            Ok(bytes) => self.handle(Request::from_parts(parts, bytes)).await,
-            Err(err) => error_response(err),
-        }
+        let limit = self.inner.config.max_body_size;
+        self.observed(parts, collect_limited(body, limit)).await
     }
 
     /// Answers one request whose body is already read.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
-        match self.respond(request).await {
-            Ok(response) => response,
-            Err(failure) => failure,
-        }
+        let (parts, body) = request.into_parts();
+        self.observed(parts, std::future::ready(Ok(body))).await
     }
 
-    async fn respond(&self, request: Request<Bytes>) -> Result<Response<Bytes>, Response<Bytes>> {
+    /// Answers a request inside its span, then logs and counts it (see `observe`).
+    async fn observed(
+        &self,
+        parts: Parts,
+        body: impl Future<Output = Result<Bytes, ScimError>>,
+    ) -> Response<Bytes> {
+        let exchange = Exchange::start(&parts.method, &parts.headers);
+        let mut seen = Seen::default();
+        let answered = self
+            .respond(parts, body, &exchange.id, &mut seen)
+            .instrument(exchange.span.clone())
+            .await;
+        let mut response = answered.unwrap_or_else(|failure| failure);
+        let tenant_label = self.inner.handler.config().metrics_tenant_label;
+        let status = response.status();
+        exchange.finish(seen, status, response.headers_mut(), tenant_label);
+        response
+    }
+
+    async fn respond(
+        &self,
+        parts: Parts,
+        body: impl Future<Output = Result<Bytes, ScimError>>,
+        request_id: &Arc<str>,
+        seen: &mut Seen,
+    ) -> Result<Response<Bytes>, Response<Bytes>> {
         let inner = &*self.inner;
-        let (parts, body) = request.into_parts();
+        seen.route = UNMATCHED;
+        let body = body.await;
         let rest = self
             .below_base(parts.uri.path())
             .ok_or_else(|| error_response(not_found()))?;
@@ -172,6 +202,10 @@ impl ScimService {
             false => (None, rest),
         };
         let route = Route::parse(rest);
+        if let Some(route) = &route {
+            seen.route = route.template();
+            seen.resource_type = route.endpoint().and_then(|e| inner.labels.of(e));
+        }
 
         // Authentication comes first: nothing else is revealed to an unknown caller.
         let open = inner.config.open_discovery && route.as_ref().is_some_and(Route::is_discovery);
@@ -194,6 +228,7 @@ impl ScimService {
             (Some(p), None) => p.tenant.clone(),
             (None, None) => RequestContext::DEFAULT_TENANT.into(),
         };
+        seen.tenant = Some(tenant.clone());
 
         let route = route.ok_or_else(|| error_response(not_found()))?;
         if !route.allowed().contains(&parts.method) {
@@ -203,21 +238,39 @@ impl ScimService {
             .map_err(|e| error_response(e.into()))?;
         let if_none_match = extract_etag_from_headers(&parts.headers, &IF_NONE_MATCH)
             .map_err(|e| error_response(e.into()))?;
+        let body = body.map_err(error_response)?;
         let json = match parts.method {
             Method::POST | Method::PUT | Method::PATCH => {
                 Some(self.json_body(&parts, &body).map_err(error_response)?)
             }
             _ => None,
         };
-        let mut op = ScimOperationRequest::new(operation(route, &parts.method, json));
+        let Some(operation) = operation(route, &parts.method, json) else {
+            return Ok(self.openapi_response());
+        };
+        let mut op = ScimOperationRequest::new(operation);
         op.serialized_ok = true;
         op.body_size = Some(body.len());
         op.expected_version = expected_version;
         op.if_none_match = if_none_match;
         op.base_url = self.request_base_url(&parts, path_tenant);
-        op.context = context(tenant, principal.as_ref(), &parts.headers);
+        op.context = context(tenant, principal.as_ref(), request_id);
         op.query = parts.uri.query().map(query_params).unwrap_or_default();
         Ok(into_http(inner.handler.handle(op).await))
+    }
+
+    /// `GET /openapi.json`: the document of [`openapi_document`](crate::openapi_document).
+    fn openapi_response(&self) -> Response<Bytes> {
+        let inner = &*self.inner;
+        let document = inner.openapi.get_or_init(|| {
+            let document = crate::openapi_document(&inner.handler, &inner.config);
+            Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
+        });
+        let mut response = Response::new(document.clone());
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
     }
 
     /// The path below the base path, or `None` when the path is outside it.
@@ -295,10 +348,11 @@ fn split_tenant(rest: &str) -> Option<(Option<&str>, &str)> {
 }
 
 /// The operation a method means on a route, with the request's JSON body (read for
-/// `POST`, `PUT` and `PATCH`).
-fn operation(route: Route, method: &Method, body: Option<Value>) -> ScimOperation {
+/// `POST`, `PUT` and `PATCH`); `None` for the one route that is no SCIM operation, the
+/// OpenAPI document.
+fn operation(route: Route, method: &Method, body: Option<Value>) -> Option<ScimOperation> {
     let body = body.unwrap_or_default();
-    match route {
+    Some(match route {
         Route::Resource { endpoint, id: None } if *method == Method::POST => {
             ScimOperation::Create {
                 resource_type: endpoint,
@@ -328,7 +382,8 @@ fn operation(route: Route, method: &Method, body: Option<Value>) -> ScimOperatio
         Route::ServiceProviderConfig => ScimOperation::ServiceProviderConfig,
         Route::ResourceTypes(id) => ScimOperation::ResourceTypes { id },
         Route::Schemas(id) => ScimOperation::Schemas { id },
-    }
+        Route::OpenApi => return None,
+    })
 }
 
 /// The operation of a method on one resource.
@@ -344,15 +399,11 @@ fn single(method: &Method, target: Target, body: Value) -> ScimOperation {
 fn context(
     tenant: Arc<str>,
     principal: Option<&Principal>,
-    headers: &http::HeaderMap,
+    request_id: &Arc<str>,
 ) -> RequestContext {
-    let mut ctx = RequestContext::new(tenant);
+    let mut ctx = RequestContext::new(tenant).with_request_id(request_id.clone());
     if let Some(principal) = principal {
         ctx = ctx.with_principal(principal.name.clone());
-    }
-    static REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
-    if let Some(id) = headers.get(&REQUEST_ID).and_then(|v| v.to_str().ok()) {
-        ctx = ctx.with_request_id(id);
     }
     ctx
 }

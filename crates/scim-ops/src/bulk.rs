@@ -199,7 +199,9 @@ impl ScimOperationHandler {
             base_url: request.base_url.clone(),
             ..ScimOperationRequest::new(sub_operation)
         };
-        let response = match self.write_operation(&sub_request).await {
+        let outcome = self.write_operation(&sub_request).await;
+        self.observe(&sub_request, &outcome);
+        let response = match outcome {
             Ok(response) => response,
             Err(err) => err.into(),
         };
@@ -281,7 +283,7 @@ fn parse_bulk(body: &Value) -> Result<(Vec<BulkOperation>, Option<usize>), ScimE
     let fail_on_errors = match get(object, "failOnErrors") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(
-            n.as_u64()
+            crate::list::whole_number(&n)
                 .filter(|&n| n > 0)
                 .ok_or_else(|| syntax("failOnErrors must be a positive integer"))?
                 as usize,
@@ -297,12 +299,19 @@ fn parse_bulk(body: &Value) -> Result<(Vec<BulkOperation>, Option<usize>), ScimE
             let op = op
                 .as_object()
                 .ok_or_else(|| syntax("each bulk operation must be a JSON object"))?;
-            let text = |name: &str| get(op, name).and_then(|v| v.as_str().map(str::to_owned));
+            // A member given as anything but a string is refused, never ignored.
+            let text = |name: &str| match get(op, name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(text)) => Ok(Some(text)),
+                Some(_) => Err(syntax(&format!(
+                    "the bulk operation's \"{name}\" must be a string"
+                ))),
+            };
             let method =
-                text("method").ok_or_else(|| syntax("each bulk operation needs a \"method\""))?;
+                text("method")?.ok_or_else(|| syntax("each bulk operation needs a \"method\""))?;
             let path =
-                text("path").ok_or_else(|| syntax("each bulk operation needs a \"path\""))?;
-            let bulk_id = text("bulkId");
+                text("path")?.ok_or_else(|| syntax("each bulk operation needs a \"path\""))?;
+            let bulk_id = text("bulkId")?;
             if method.eq_ignore_ascii_case("POST") && bulk_id.is_none() {
                 return Err(syntax("a bulk POST needs a \"bulkId\""));
             }
@@ -311,7 +320,7 @@ fn parse_bulk(body: &Value) -> Result<(Vec<BulkOperation>, Option<usize>), ScimE
                 bulk_id,
                 path,
                 data: get(op, "data"),
-                version: text("version"),
+                version: text("version")?,
             })
         })
         .collect::<Result<_, ScimError>>()?;

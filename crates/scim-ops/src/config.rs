@@ -44,6 +44,9 @@ pub struct ServiceConfig {
     pub defaults: TenantConfig,
     /// Per-tenant overrides of [`defaults`](Self::defaults).
     pub tenants: HashMap<String, TenantConfig>,
+    /// Label metrics with the tenant (see [`metrics`](crate::metrics)). Off by default:
+    /// every tenant is then a set of time series of its own, and tenants can be many.
+    pub metrics_tenant_label: bool,
 }
 
 /// Settings that may differ per tenant.
@@ -194,6 +197,7 @@ impl ServiceConfig {
             authentication_schemes: vec![AuthenticationScheme::bearer_token()],
             defaults: TenantConfig::default(),
             tenants: HashMap::new(),
+            metrics_tenant_label: false,
         }
     }
 

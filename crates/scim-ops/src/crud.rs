@@ -105,9 +105,11 @@ impl ScimOperationHandler {
         let stored = self
             .retrying(request, || async {
                 let current = self.provider().get(ctx, name, id).await?;
-                self.preconditions(request, current.version(), false)?;
+                // A body that is wrong is 400 whatever the preconditions say: they never
+                // hide a 400.
                 let replacement =
                     validate::replace(definition, body, current.resource(), &options)?;
+                self.preconditions(request, current.version(), false)?;
                 let previous = member_ids(current.resource());
                 let added: Vec<&str> = member_ids(&replacement)
                     .into_iter()

@@ -205,6 +205,7 @@ impl From<VersionError> for ScimError {
 
 impl From<ProviderError> for ScimError {
     fn from(err: ProviderError) -> Self {
+        crate::metrics::observe_provider_error(&err);
         let kind = match &err {
             ProviderError::VersionMismatch(conflict) => return conflict.clone().into(),
             ProviderError::NotFound { .. } => ErrorKind::NotFound,

@@ -114,7 +114,7 @@ impl ScimOperationHandler {
         // Every operation but a read is boxed: its state (kilobytes, for a bulk or a
         // patch) then stays out of the future every request builds and moves, and a
         // plain GET, the most frequent request, carries only its own.
-        match &request.operation {
+        let outcome = match &request.operation {
             ScimOperation::Create { .. }
             | ScimOperation::Replace { .. }
             | ScimOperation::Patch { .. }
@@ -127,7 +127,9 @@ impl ScimOperationHandler {
             ScimOperation::ServiceProviderConfig => Ok(self.service_provider_config(&request)),
             ScimOperation::ResourceTypes { .. } => self.resource_types(&request),
             ScimOperation::Schemas { .. } => self.schemas(&request),
-        }
+        };
+        self.observe(&request, &outcome);
+        outcome
     }
 
     /// The single-resource writes a Bulk operation may carry (no recursion into Bulk).

@@ -24,6 +24,7 @@ mod discovery;
 mod error;
 mod handler;
 mod list;
+pub mod metrics;
 mod patch;
 mod request;
 mod response;

@@ -34,6 +34,10 @@ impl ScimOperationHandler {
             _ => self.search_from_query(request)?,
         };
         let config = self.tenant_config(request);
+        // A sortOrder is checked even without a sortBy: a wrong one is never ignored.
+        if let Some(order) = search.sort_order.as_deref() {
+            scim_schema::SortOrder::parse(order)?;
+        }
         let query = ListQuery {
             filter: search.filter.as_deref().map(Filter::parse).transpose()?,
             sort: search
@@ -197,6 +201,18 @@ fn integer(name: &str, value: &str) -> Result<i64, ScimError> {
     })
 }
 
+/// A JSON number with no fraction as an `i64`: `5` and `5.0` alike, as JSON Schema's
+/// `integer` reads them.
+pub(crate) fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    // Beyond 2^53 a float is not exact, and an integer too large for an i64 reads as one.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < EXACT)
+            .map(|f| f as i64)
+    })
+}
+
 /// Reads a SearchRequest body (RFC 7644 section 3.4.3).
 fn search_from_body(body: &Value) -> Result<Search, ScimError> {
     let object = body.as_object().ok_or_else(|| {
@@ -224,7 +240,7 @@ fn search_from_body(body: &Value) -> Result<Search, ScimError> {
     let number = |name: &str| -> Result<Option<i64>, ScimError> {
         match get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| {
+            Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(|| {
                 ScimError::invalid(ScimType::InvalidValue, format!("{name} must be an integer"))
             }),
             Some(Value::String(s)) => integer(name, s).map(Some),
@@ -252,6 +268,17 @@ fn search_from_body(body: &Value) -> Result<Search, ScimError> {
             )),
         }
     };
+    // `schemas` may be left out (or list anything), but is a list of strings.
+    match get("schemas") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+        Some(_) => {
+            return Err(ScimError::invalid(
+                ScimType::InvalidSyntax,
+                "schemas must list strings",
+            ));
+        }
+    }
     Ok(Search {
         filter: text("filter")?,
         sort_by: text("sortBy")?,

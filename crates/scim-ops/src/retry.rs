@@ -32,7 +32,10 @@ impl From<SchemaError> for Failure {
 impl From<ProviderError> for Failure {
     fn from(err: ProviderError) -> Self {
         match err {
-            ProviderError::VersionMismatch(conflict) => Self::Lost(conflict),
+            ProviderError::VersionMismatch(conflict) => {
+                crate::metrics::observe_provider_error_kind(crate::metrics::VERSION_MISMATCH);
+                Self::Lost(conflict)
+            }
             other => Self::Error(other.into()),
         }
     }
@@ -63,6 +66,7 @@ impl ScimOperationHandler {
                         return Err(conflict.into());
                     }
                     lost += 1;
+                    self.observe_retry(request);
                 }
             }
         }

@@ -229,7 +229,8 @@ impl std::str::FromStr for PatchPath {
     }
 }
 
-/// Parses a comma-separated `attributes` / `excludedAttributes` list.
+/// Parses a comma-separated `attributes` / `excludedAttributes` list: each item trimmed
+/// of ASCII whitespace, empty items skipped.
 ///
 /// ```
 /// let list = scim_schema::parse_attribute_list("userName, name.givenName")?;
@@ -239,7 +240,7 @@ impl std::str::FromStr for PatchPath {
 pub fn parse_attribute_list(input: &str) -> Result<Vec<AttributePath>, SchemaError> {
     input
         .split(',')
-        .map(str::trim)
+        .map(str::trim_ascii)
         .filter(|item| !item.is_empty())
         .map(AttributePath::parse)
         .collect()

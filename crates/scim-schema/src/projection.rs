@@ -54,14 +54,14 @@ impl Projection {
             .map(parse_attribute_list)
             .transpose()?
             .unwrap_or_default();
-        let excluded = if attributes.is_empty() {
-            excluded
-                .map(parse_attribute_list)
-                .transpose()?
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        // Both lists must be well formed; `attributes` wins when both are given.
+        let mut excluded = excluded
+            .map(parse_attribute_list)
+            .transpose()?
+            .unwrap_or_default();
+        if !attributes.is_empty() {
+            excluded.clear();
+        }
         Ok(Self {
             attributes,
             excluded,

@@ -1,4 +1,5 @@
-//! The service the server runs: `/healthz` answered in place, `/mcp` by MCP, every
+//! The service the server runs: `/healthz` answered in place, `/mcp` by MCP,
+//! `/metrics` by the Prometheus endpoint (unless it has a listener of its own), every
 //! other request by SCIM (which answers a SCIM 404 outside its base path). No router:
 //! a comparison or two of the path per request, and SCIM's response goes out without
 //! being mapped through a route's layers (that was about 2,700 instructions of a
@@ -10,10 +11,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, Response, header};
 use scim_http::ScimService;
 use scim_mcp::McpService;
 use tower_service::Service;
+
+use crate::telemetry::{METRICS_PATH, MetricsEndpoint, method_not_allowed};
 
 /// The path load balancers probe.
 const HEALTH_PATH: &str = "/healthz";
@@ -21,16 +24,22 @@ const HEALTH_PATH: &str = "/healthz";
 /// The path of the MCP endpoint (Streamable HTTP).
 pub(crate) const MCP_PATH: &str = "/mcp";
 
-/// `GET /healthz`, MCP and SCIM.
+/// `GET /healthz`, MCP, `/metrics` and SCIM.
 #[derive(Clone)]
 pub(crate) struct App {
     scim: ScimService,
     mcp: McpService,
+    metrics: Option<MetricsEndpoint>,
 }
 
 impl App {
-    pub(crate) fn new(scim: ScimService, mcp: McpService) -> Self {
-        Self { scim, mcp }
+    /// `metrics`: served at `/metrics` on this listener when given.
+    pub(crate) fn new(
+        scim: ScimService,
+        mcp: McpService,
+        metrics: Option<MetricsEndpoint>,
+    ) -> Self {
+        Self { scim, mcp, metrics }
     }
 }
 
@@ -44,6 +53,10 @@ impl Service<Request<Body>> for App {
     }
 
     fn call(&mut self, request: Request<Body>) -> Answer {
+        let metrics = request.uri().path() == METRICS_PATH;
+        if metrics && let Some(endpoint) = &self.metrics {
+            return Answer::Metrics(Box::pin(endpoint.clone().answer(request)));
+        }
         match request.uri().path() {
             HEALTH_PATH => Answer::Health(request.method().clone()),
             MCP_PATH => Answer::Mcp(self.mcp.call(request)),
@@ -60,6 +73,8 @@ pub(crate) enum Answer {
     Scim(<ScimService as Service<Request<Body>>>::Future),
     /// MCP's answer, on its way.
     Mcp(<McpService as Service<Request<Body>>>::Future),
+    /// The metrics, rendering.
+    Metrics(Pin<Box<dyn Future<Output = Response<Body>> + Send>>),
 }
 
 impl Future for Answer {
@@ -76,6 +91,7 @@ impl Future for Answer {
                 .as_mut()
                 .poll(cx)
                 .map(|answered| answered.map(|response| response.map(Body::new))),
+            Self::Metrics(future) => future.as_mut().poll(cx).map(Ok),
         }
     }
 }
@@ -85,12 +101,7 @@ fn health(method: &Method) -> Response<Body> {
     let mut response = if *method == Method::GET || *method == Method::HEAD {
         Response::new(Body::from("ok"))
     } else {
-        let mut refused = Response::new(Body::empty());
-        *refused.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        refused
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        refused
+        method_not_allowed()
     };
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -102,6 +113,7 @@ fn health(method: &Method) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn health_answers_get_and_head_and_refuses_the_rest() {

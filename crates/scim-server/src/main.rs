@@ -1,13 +1,17 @@
 //! `scim-server`: a SCIM 2.0 server on SQLite (default), in memory, PostgreSQL or
-//! MySQL/MariaDB: SCIM under `/scim/v2` and MCP for AI agents at `/mcp` on one listener,
-//! or MCP on stdio (`scim-server mcp-stdio`).
+//! MySQL/MariaDB: SCIM under `/scim/v2`, MCP for AI agents at `/mcp`, Prometheus
+//! metrics at `/metrics` and `/healthz` on one listener; or MCP on stdio
+//! (`mcp-stdio`), migrations (`migrate`), the OpenAPI document (`openapi`).
 
 mod app;
-mod config;
+mod cli;
+mod logs;
+mod telemetry;
 
 use std::sync::Arc;
 
 use axum::ServiceExt as _;
+use clap::Parser as _;
 use scim_http::{HttpConfig, Principal, ScimService, StaticTokens};
 use scim_mcp::{McpConfig, McpService, ScimMcp};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
@@ -15,73 +19,76 @@ use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
 use scim_schema::SchemaRegistry;
 use scim_sql::SqlProvider;
 
-use crate::config::{Command, Config};
+use crate::cli::{Cli, Command, LogFormat};
+use crate::telemetry::MetricsEndpoint;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = match Config::from_args(std::env::args().skip(1), |name| std::env::var(name).ok())
-    {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("{message}");
-            return std::process::ExitCode::from(2);
-        }
+    // A wrong flag or variable: clap says which and why, and exits with 2.
+    let command = Cli::parse().command();
+    let lines = match &command {
+        Command::Serve(serve) => logs::init(serve.telemetry.log_format, false),
+        // stdout carries the protocol or the document.
+        _ => logs::init(LogFormat::Text, true),
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    match config.command {
-        // stdout carries the protocol.
-        Command::McpStdio => logs
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
-            .init(),
-        Command::Serve => logs
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            .init(),
-    }
-    match run(config).await {
+    lines.flush_periodically();
+    let outcome = match command {
+        Command::Serve(serve) => self::serve(serve).await,
+        Command::Migrate(migrate) => self::migrate(migrate).await,
+        Command::Openapi(openapi) => self::openapi(openapi),
+        Command::McpStdio(stdio) => mcp_stdio(stdio).await,
+    };
+    let code = match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    lines.flush();
+    code
 }
 
-async fn run(config: Config) -> Result<(), String> {
-    let registry = Arc::new(SchemaRegistry::default());
-    let provider = open(&config.database, registry.clone()).await?;
-    match config.command {
-        Command::Serve => serve(config, provider, registry).await,
-        Command::McpStdio => mcp_stdio(config, provider, registry).await,
-    }
+/// The store a `--database` value names: the provider, and the SQL provider behind it
+/// when there is one (for its pool gauges).
+struct Store {
+    provider: Arc<dyn ResourceProvider>,
+    sql: Option<Arc<SqlProvider>>,
 }
 
-/// The provider a `--database` value names.
-async fn open(
-    database: &str,
-    registry: Arc<SchemaRegistry>,
-) -> Result<Arc<dyn ResourceProvider>, String> {
+/// Opens the store a `--database` value names, creating or migrating its schema.
+async fn open(database: &str, registry: Arc<SchemaRegistry>) -> Result<Store, String> {
     if database == "memory" {
-        return Ok(Arc::new(InMemoryProvider::with_registry(registry)));
+        let provider = Arc::new(InMemoryProvider::with_registry(registry));
+        return Ok(Store {
+            provider,
+            sql: None,
+        });
     }
     let url = if database.contains("://") || database.starts_with("sqlite:") {
         database.to_owned()
     } else {
         format!("sqlite://{database}")
     };
-    let provider = SqlProvider::connect_with_registry(&url, registry)
+    let sql = SqlProvider::connect_with_registry(&url, registry)
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))?;
-    Ok(Arc::new(provider))
+    let sql = Arc::new(sql);
+    Ok(Store {
+        provider: sql.clone(),
+        sql: Some(sql),
+    })
 }
 
 /// What agents may do.
-fn mcp_config(config: &Config) -> McpConfig {
+fn mcp_config(unconditional_writes: &[String]) -> McpConfig {
     let mut mcp = McpConfig::default();
-    for tenant in &config.unconditional_writes {
-        match tenant.as_str() {
+    for tenant in unconditional_writes
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        match tenant {
             "*" => mcp.require_version = false,
             tenant => mcp = mcp.with_unconditional_writes(tenant),
         }
@@ -89,56 +96,93 @@ fn mcp_config(config: &Config) -> McpConfig {
     mcp
 }
 
-/// HTTP: SCIM, MCP and the health check on one listener.
-async fn serve(
-    config: Config,
-    provider: Arc<dyn ResourceProvider>,
-    registry: Arc<SchemaRegistry>,
-) -> Result<(), String> {
-    let tokens = match &config.token {
-        Some(token) => StaticTokens::new().with_token(token, RequestContext::DEFAULT_TENANT),
-        None => {
-            let (tokens, generated) = StaticTokens::from_env().map_err(|e| e.to_string())?;
-            if let Some(token) = generated {
-                println!("Generated bearer token (shown once): {token}");
-            }
-            tokens
-        }
+/// The tokens of `--token` and `--tenants`: the token is the default tenant's, the list
+/// adds others. With neither, one is generated for the default tenant and returned to
+/// be printed.
+fn tokens(serve: &cli::Serve) -> Result<(StaticTokens, Option<String>), String> {
+    let mut tokens = match serve.tenants.as_deref().filter(|l| !l.trim().is_empty()) {
+        Some(list) => StaticTokens::parse_tenants(list).map_err(|e| format!("--tenants: {e}"))?,
+        None => StaticTokens::new(),
     };
+    let mut generated = None;
+    let token = match serve.token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => Some(token.to_owned()),
+        None if tokens.is_empty() => {
+            let token = scim_http::generate_token().map_err(|e| e.to_string())?;
+            generated = Some(token.clone());
+            Some(token)
+        }
+        None => None,
+    };
+    if let Some(token) = token {
+        tokens = tokens.with_token(&token, RequestContext::DEFAULT_TENANT);
+    }
+    Ok((tokens, generated))
+}
 
-    let listener = tokio::net::TcpListener::bind(&config.listen)
+/// HTTP: SCIM, MCP, metrics and the health check.
+async fn serve(serve: cli::Serve) -> Result<(), String> {
+    let (tokens, generated) = tokens(&serve)?;
+    if let Some(token) = generated {
+        println!("Generated bearer token (shown once): {token}");
+    }
+    let telemetry = &serve.telemetry;
+    let recorder = match telemetry.metrics {
+        true => Some(telemetry::install_metrics()?),
+        false => None,
+    };
+    let registry = Arc::new(SchemaRegistry::default());
+    let store = open(&serve.database.database, registry.clone()).await?;
+
+    let listener = tokio::net::TcpListener::bind(&serve.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        .map_err(|e| format!("cannot listen on {}: {e}", serve.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let base_url = match config.public_url.clone() {
+    let base_url = match cli::given(&serve.endpoint.public_url) {
         Some(url) => url,
         None => BaseUrl::new(&format!("http://{address}/scim/v2")),
     };
-    let handler =
-        ScimOperationHandler::new(provider, registry, ServiceConfig::at(base_url.clone()));
+    let mut config = ServiceConfig::at(base_url.clone());
+    config.metrics_tenant_label = telemetry.metrics_tenant_label;
+    let handler = ScimOperationHandler::new(store.provider, registry, config);
     let http = HttpConfig {
-        trust_forwarded: config.trust_forwarded,
-        tenant_in_path: config.tenant_in_path,
+        trust_forwarded: serve.trust_forwarded,
+        tenant_in_path: serve.endpoint.tenant_in_path,
         ..HttpConfig::default()
     };
     // Every MCP request needs a bearer token, which a DNS-rebinding page cannot send:
     // the `Host` allow-list would only refuse the names a deployment is reached by.
     let mcp = McpService::with_config(
-        ScimMcp::new(handler.clone(), mcp_config(&config)),
+        ScimMcp::new(handler.clone(), mcp_config(&serve.mcp_unconditional_writes)),
         tokens.clone(),
         McpService::default_config().disable_allowed_hosts(),
     );
+    let metrics = recorder.map(|recorder| {
+        let required = telemetry.metrics_require_token.then(|| tokens.clone());
+        MetricsEndpoint::new(recorder, store.sql, required)
+    });
+    let metrics_listen = cli::given(&telemetry.metrics_listen);
+    let metrics_url = match (&metrics, metrics_listen) {
+        (None, _) => "off".to_owned(),
+        (Some(endpoint), Some(own)) => {
+            let bound = serve_metrics(endpoint.clone(), own).await?;
+            format!("http://{bound}{}", telemetry::METRICS_PATH)
+        }
+        (Some(_), None) => format!("http://{address}{}", telemetry::METRICS_PATH),
+    };
+    let here = metrics.filter(|_| metrics_listen.is_none());
     let scim = ScimService::new(handler, tokens, http);
     tracing::info!(
         url = %base_url,
         mcp = %format!("http://{address}{}", app::MCP_PATH),
+        metrics = %metrics_url,
         listen = %address,
-        database = %redact(&config.database),
-        trust_forwarded = config.trust_forwarded,
-        tenant_in_path = config.tenant_in_path,
+        database = %redact(&serve.database.database),
+        trust_forwarded = serve.trust_forwarded,
+        tenant_in_path = serve.endpoint.tenant_in_path,
         "SCIM server listening"
     );
-    axum::serve(listener, app::App::new(scim, mcp).into_make_service())
+    axum::serve(listener, app::App::new(scim, mcp, here).into_make_service())
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())?;
@@ -146,27 +190,85 @@ async fn serve(
     Ok(())
 }
 
-/// MCP on stdin and stdout, every call for the configured tenant.
-async fn mcp_stdio(
-    config: Config,
-    provider: Arc<dyn ResourceProvider>,
-    registry: Arc<SchemaRegistry>,
-) -> Result<(), String> {
-    let base_url = match config.public_url.clone() {
-        Some(url) => url,
-        None => BaseUrl::new(&format!("http://{}/scim/v2", config.listen)),
+/// `/metrics` on a listener of its own; answers the address it bound.
+async fn serve_metrics(
+    endpoint: MetricsEndpoint,
+    address: std::net::SocketAddr,
+) -> Result<std::net::SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen for metrics on {address}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let router = axum::Router::new().route(
+        telemetry::METRICS_PATH,
+        axum::routing::any(move |request| endpoint.clone().answer(request)),
+    );
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, router).await {
+            tracing::error!("the metrics listener stopped: {err}");
+        }
+    });
+    Ok(bound)
+}
+
+/// `migrate`: connecting runs the pending migrations.
+async fn migrate(migrate: cli::Migrate) -> Result<(), String> {
+    let database = &migrate.database.database;
+    let registry = Arc::new(SchemaRegistry::default());
+    let Some(sql) = open(database, registry).await?.sql else {
+        println!("the in-memory store has no schema to migrate");
+        return Ok(());
     };
-    let handler = ScimOperationHandler::new(provider, registry, ServiceConfig::at(base_url));
+    let version = sql.schema_version().await.map_err(|e| e.to_string())?;
+    println!(
+        "{} is at schema version {version} (this binary's: {})",
+        redact(database),
+        scim_sql::SCHEMA_VERSION
+    );
+    Ok(())
+}
+
+/// `openapi`: the document of the endpoint these settings make.
+fn openapi(openapi: cli::OpenApi) -> Result<(), String> {
+    let base_url =
+        cli::given(&openapi.endpoint.public_url).unwrap_or_else(|| BaseUrl::from_path("/scim/v2"));
+    let handler = ScimOperationHandler::new(
+        Arc::new(InMemoryProvider::new()),
+        Arc::new(SchemaRegistry::default()),
+        ServiceConfig::at(base_url),
+    );
+    let http = HttpConfig {
+        tenant_in_path: openapi.endpoint.tenant_in_path,
+        ..HttpConfig::default()
+    };
+    let document = scim_http::openapi_document(&handler, &http);
+    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+/// MCP on stdin and stdout, every call for the configured tenant.
+async fn mcp_stdio(stdio: cli::McpStdio) -> Result<(), String> {
+    let registry = Arc::new(SchemaRegistry::default());
+    let store = open(&stdio.database.database, registry.clone()).await?;
+    let base_url = cli::given(&stdio.public_url)
+        .unwrap_or_else(|| BaseUrl::new("http://127.0.0.1:8080/scim/v2"));
+    let handler = ScimOperationHandler::new(store.provider, registry, ServiceConfig::at(base_url));
+    let tenant = match stdio.tenant.trim() {
+        "" => RequestContext::DEFAULT_TENANT,
+        tenant => tenant,
+    };
     let principal = Principal {
-        tenant: config.tenant.as_str().into(),
+        tenant: tenant.into(),
         name: "mcp-stdio".into(),
     };
     tracing::info!(
-        tenant = %config.tenant,
-        database = %redact(&config.database),
+        tenant = %tenant,
+        database = %redact(&stdio.database.database),
         "MCP on stdio"
     );
-    scim_mcp::serve_stdio(ScimMcp::new(handler, mcp_config(&config)), principal)
+    let mcp = ScimMcp::new(handler, mcp_config(&stdio.mcp_unconditional_writes));
+    scim_mcp::serve_stdio(mcp, principal)
         .await
         .map_err(|e| format!("MCP on stdio: {e}"))
 }

@@ -32,3 +32,7 @@ mod write;
 pub use dialect::Dialect;
 pub use migrate::SCHEMA_VERSION;
 pub use provider::SqlProvider;
+
+/// The gauge of the pool's connections, by `state` (`in_use`, `idle`); see
+/// [`SqlProvider::record_pool_metrics`].
+pub const POOL_CONNECTIONS: &str = "scim_db_pool_connections";

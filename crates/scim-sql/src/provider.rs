@@ -177,6 +177,22 @@ impl SqlProvider {
         self.dialect
     }
 
+    /// The pool's connections: `(in use, idle)`.
+    pub fn pool_connections(&self) -> (usize, usize) {
+        let idle = self.pool.num_idle();
+        let open = self.pool.size() as usize;
+        (open.saturating_sub(idle), idle)
+    }
+
+    /// Sets the [`POOL_CONNECTIONS`](crate::POOL_CONNECTIONS) gauges through the
+    /// [`metrics`] facade, `state` `in_use` and `idle`: call it before a scrape renders
+    /// (the `scim-server` binary does, on every `GET /metrics`).
+    pub fn record_pool_metrics(&self) {
+        let (in_use, idle) = self.pool_connections();
+        metrics::gauge!(crate::POOL_CONNECTIONS, "state" => "in_use").set(in_use as f64);
+        metrics::gauge!(crate::POOL_CONNECTIONS, "state" => "idle").set(idle as f64);
+    }
+
     /// The schema version of the connected database (see `docs/storage.md`).
     pub async fn schema_version(&self) -> Result<i64, ProviderError> {
         let mut conn = self.pool.acquire().await.map_err(storage)?;

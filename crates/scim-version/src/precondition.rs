@@ -103,11 +103,12 @@ impl Precondition {
         for line in lines {
             parse_line(line, &mut wildcard, &mut tags)?;
         }
+        // An empty field is an empty list (RFC 9110's `#entity-tag` allows one): as
+        // `If-Match` it names no version (412), as `If-None-Match` it holds.
         match (wildcard, tags.is_empty()) {
             (true, true) => Ok(Self::Any),
             (true, false) => Err(VersionError::WildcardInList),
-            (false, true) => Err(VersionError::Empty),
-            (false, false) => Ok(Self::Tags(tags)),
+            (false, _) => Ok(Self::Tags(tags)),
         }
     }
 
@@ -271,15 +272,27 @@ mod tests {
         assert_eq!(Precondition::parse_lines(["*", "*"]), Ok(Precondition::Any));
         assert_eq!(
             Precondition::parse_lines(std::iter::empty()),
-            Err(VersionError::Empty)
+            Ok(Precondition::Tags(vec![]))
         );
+    }
+
+    #[test]
+    fn an_empty_field_is_an_empty_list() {
+        let current = v("a");
+        for empty in ["", " ", " , ,"] {
+            let p = Precondition::parse(empty).unwrap();
+            assert_eq!(p, Precondition::Tags(vec![]), "{empty:?}");
+            assert!(
+                !p.if_match(Some(&current), Comparison::Weak),
+                "names no version"
+            );
+            assert!(p.if_none_match(Some(&current)), "so none of them matches");
+        }
     }
 
     #[test]
     fn rejects_malformed_lists() {
         let cases = [
-            ("", VersionError::Empty),
-            (" , ,", VersionError::Empty),
             (r#"*, "a""#, VersionError::WildcardInList),
             (r#""a", *"#, VersionError::WildcardInList),
             (

@@ -659,3 +659,54 @@ pub(super) async fn projections(client: &impl TestClient, suite: &Suite) {
     );
     assert_eq!(etag(&patched), after_tag, "at the version it wrote");
 }
+
+/// What an operator relies on through any adapter: every response carries a request
+/// id (the client's own when it sent a sane one), and the OpenAPI document is served.
+pub(super) async fn operability(client: &impl TestClient, suite: &Suite) {
+    let made = call(suite, Method::GET, "/Users/nobody").send(client).await;
+    let id = made
+        .headers()
+        .get("x-request-id")
+        .expect("a request id is made");
+    assert!(!id.is_empty(), "a request id is not empty");
+    let again = call(suite, Method::GET, "/Users/nobody").send(client).await;
+    assert_ne!(
+        again.headers().get("x-request-id"),
+        Some(id),
+        "each request has its own id"
+    );
+    let given = call(suite, Method::GET, "/ServiceProviderConfig")
+        .header("x-request-id", "trace-7")
+        .send(client)
+        .await;
+    assert_eq!(
+        given.headers()["x-request-id"],
+        "trace-7",
+        "the client's id is echoed"
+    );
+    let refused = call(suite, Method::GET, "/Users")
+        .without_auth()
+        .header("x-request-id", "trace-8")
+        .send(client)
+        .await;
+    assert_eq!(
+        refused.headers()["x-request-id"],
+        "trace-8",
+        "a 401 carries it too"
+    );
+
+    let document = call(suite, Method::GET, "/openapi.json").send(client).await;
+    assert_eq!(document.status(), 200, "GET /openapi.json");
+    assert_eq!(document.headers()["content-type"], "application/json");
+    let document = body(&document);
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(
+        document["paths"]["/Users/{id}"]["patch"].is_object(),
+        "{document}"
+    );
+    let refused = call(suite, Method::GET, "/openapi.json")
+        .without_auth()
+        .send(client)
+        .await;
+    assert_scim_error(&refused, 401, "the document without a token");
+}

@@ -150,4 +150,5 @@ pub async fn run_http_test_suite(client: &impl TestClient, suite: &Suite) {
     checks::lists_bulk_and_tenants(client, suite).await;
     checks::locations(client, suite).await;
     checks::projections(client, suite).await;
+    checks::operability(client, suite).await;
 }

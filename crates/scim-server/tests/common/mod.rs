@@ -24,18 +24,29 @@ impl Server {
 
     /// The same, with these flags too.
     pub fn start_with(database: &str, tenant: &str, token: &str, flags: &[&str]) -> Server {
-        let port = {
-            let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-            listener.local_addr().expect("address").port()
-        };
-        let child = Command::new(env!("CARGO_BIN_EXE_scim-server"))
+        let tenants = format!("{tenant}={token}");
+        let env = [
+            ("SCIM_DATABASE", database),
+            ("SCIM_TENANTS", tenants.as_str()),
+            ("RUST_LOG", "warn"),
+        ];
+        Self::start_env(&env, flags, Stdio::null())
+    }
+
+    /// Starts the binary on a free loopback port with only these `SCIM_*` (and
+    /// `RUST_LOG`) variables and flags, its standard output to `stdout`.
+    pub fn start_env(env: &[(&str, &str)], flags: &[&str], stdout: Stdio) -> Server {
+        let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_scim-server"));
+        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("SCIM_") || n == "RUST_LOG")
+        {
+            command.env_remove(name);
+        }
+        let child = command
             .env("SCIM_LISTEN", format!("127.0.0.1:{port}"))
-            .env("SCIM_DATABASE", database)
-            .env("SCIM_TENANTS", format!("{tenant}={token}"))
-            .env_remove("SCIM_TOKEN")
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .args(flags)
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start scim-server");
@@ -73,6 +84,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A loopback port nothing listens on (for a moment).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("address").port()
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns status, headers and body.
