@@ -76,6 +76,15 @@ pub(crate) struct Serve {
     /// X-Forwarded-Host; only behind a proxy that sets them.
     #[arg(long, env = "SCIM_TRUST_FORWARDED", value_name = "BOOL", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = off_unless_set)]
     pub(crate) trust_forwarded: bool,
+    #[command(flatten)]
+    pub(crate) agents: Agents,
+    #[command(flatten)]
+    pub(crate) telemetry: Telemetry,
+}
+
+/// What AI agents may do; shared by `serve` and `mcp-stdio`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Agents {
     /// Tenants (comma-separated, * for all) whose agents may write without the version
     /// they read.
     #[arg(
@@ -85,8 +94,6 @@ pub(crate) struct Serve {
         value_delimiter = ','
     )]
     pub(crate) mcp_unconditional_writes: Vec<String>,
-    #[command(flatten)]
-    pub(crate) telemetry: Telemetry,
 }
 
 /// Where SCIM is reached; shared by `serve` and `openapi`.
@@ -172,15 +179,8 @@ pub(crate) struct McpStdio {
     #[arg(help = "Where resources are located [default: http://127.0.0.1:8080/scim/v2]")]
     #[arg(long, env = "SCIM_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
     pub(crate) public_url: Option<Unset<BaseUrl>>,
-    /// Tenants (comma-separated, * for all) whose agents may write without the version
-    /// they read.
-    #[arg(
-        long,
-        env = "SCIM_MCP_UNCONDITIONAL_WRITES",
-        value_name = "TENANTS",
-        value_delimiter = ','
-    )]
-    pub(crate) mcp_unconditional_writes: Vec<String>,
+    #[command(flatten)]
+    pub(crate) agents: Agents,
 }
 
 /// A value that may be given empty, which counts as not given: clap reads an empty
@@ -295,7 +295,7 @@ mod tests {
             Some("http://lb.internal:8443/identity/scim".parse().unwrap())
         );
         assert!(!serve.trust_forwarded && serve.endpoint.tenant_in_path);
-        assert_eq!(serve.mcp_unconditional_writes, ["a", "b"]);
+        assert_eq!(serve.agents.mcp_unconditional_writes, ["a", "b"]);
         let telemetry = serve.telemetry;
         assert!(!telemetry.metrics && telemetry.metrics_require_token);
         assert!(telemetry.metrics_tenant_label);

@@ -153,7 +153,10 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
     // Every MCP request needs a bearer token, which a DNS-rebinding page cannot send:
     // the `Host` allow-list would only refuse the names a deployment is reached by.
     let mcp = McpService::with_config(
-        ScimMcp::new(handler.clone(), mcp_config(&serve.mcp_unconditional_writes)),
+        ScimMcp::new(
+            handler.clone(),
+            mcp_config(&serve.agents.mcp_unconditional_writes),
+        ),
         tokens.clone(),
         McpService::default_config().disable_allowed_hosts(),
     );
@@ -267,7 +270,7 @@ async fn mcp_stdio(stdio: cli::McpStdio) -> Result<(), String> {
         database = %redact(&stdio.database.database),
         "MCP on stdio"
     );
-    let mcp = ScimMcp::new(handler, mcp_config(&stdio.mcp_unconditional_writes));
+    let mcp = ScimMcp::new(handler, mcp_config(&stdio.agents.mcp_unconditional_writes));
     scim_mcp::serve_stdio(mcp, principal)
         .await
         .map_err(|e| format!("MCP on stdio: {e}"))

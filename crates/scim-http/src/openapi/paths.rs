@@ -107,13 +107,14 @@ impl<'a> Writer<'a> {
             format!("{endpoint}/{{id}}"),
             json!({"parameters": [param("id")], "get": get, "put": replace, "patch": patch, "delete": delete}),
         );
-        let search = self.operation(
-            &format!("search{name}s"),
-            &format!("Search {name} resources with a SearchRequest"),
-            &tag,
-            vec![],
-            Some(body(schema_ref("SearchRequest"))),
-            vec![("200", listed(name)), err("400"), err("413"), err("415")],
+        let search = self.message(
+            [
+                &format!("search{name}s"),
+                &format!("Search {name} resources with a SearchRequest"),
+                name,
+            ],
+            "SearchRequest",
+            listed(name),
         );
         paths.insert(format!("{endpoint}/.search"), json!({"post": search}));
     }
@@ -213,38 +214,24 @@ impl<'a> Writer<'a> {
 
     /// `/.search`, `/Bulk`, `/Me` (when offered) and discovery.
     pub(super) fn service(&self, paths: &mut Map<String, Value>, me: bool) {
-        let search = self.operation(
-            "searchAll",
-            "Search every resource type with a SearchRequest",
-            &["Search"],
-            vec![],
-            Some(body(schema_ref("SearchRequest"))),
-            vec![
-                (
-                    "200",
-                    ok("The resources found.", schema_ref("ListResponse")),
-                ),
-                err("400"),
-                err("413"),
-                err("415"),
+        let search = self.message(
+            [
+                "searchAll",
+                "Search every resource type with a SearchRequest",
+                "Search",
             ],
+            "SearchRequest",
+            ok("The resources found.", schema_ref("ListResponse")),
         );
         paths.insert("/.search".into(), json!({"post": search}));
-        let bulk = self.operation(
-            "bulk",
-            "Many operations in one request, bulkIds resolved across them",
-            &["Bulk"],
-            vec![],
-            Some(body(schema_ref("BulkRequest"))),
-            vec![
-                (
-                    "200",
-                    ok("Each operation's outcome.", schema_ref("BulkResponse")),
-                ),
-                err("400"),
-                err("413"),
-                err("415"),
+        let bulk = self.message(
+            [
+                "bulk",
+                "Many operations in one request, bulkIds resolved across them",
+                "Bulk",
             ],
+            "BulkRequest",
+            ok("Each operation's outcome.", schema_ref("BulkResponse")),
         );
         paths.insert("/Bulk".into(), json!({"post": bulk}));
         if me {
@@ -322,6 +309,21 @@ impl<'a> Writer<'a> {
             }
             paths.insert(path.into(), json!({"get": operation}));
         }
+    }
+
+    /// A `POST` of a SCIM message (SearchRequest, BulkRequest) answered with `answer`:
+    /// `[operationId, summary, tag]`.
+    fn message(&self, [id, summary, tag]: [&str; 3], request: &str, answer: Value) -> Value {
+        let errors = [err("400"), err("413"), err("415")];
+        let responses = std::iter::once(("200", answer)).chain(errors).collect();
+        self.operation(
+            id,
+            summary,
+            &[tag],
+            vec![],
+            Some(body(schema_ref(request))),
+            responses,
+        )
     }
 
     /// One operation; `401` (and `403` when the tenant is in the path) added to its
