@@ -6,9 +6,9 @@
 //!   `Debug` with escaping. Values that are not a plain word are quoted and escaped.
 //! - **timestamps** reuse the formatted second (`Timestamp`): only the microseconds
 //!   are written per line.
-//! - **lines** are gathered in a buffer (`Lines`) written out every 100 ms, or at
-//!   64 KiB, instead of a `write` call per line. A warning or error is written at once,
-//!   with what came before it, and the buffer is written when the server stops.
+//! - **lines** are gathered in a buffer per thread (`Lines`) written out every 100 ms,
+//!   or at 64 KiB, instead of a `write` call per line. A warning or error is written at
+//!   once, with what came before it, and the buffers are written when the server stops.
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -54,23 +54,30 @@ pub(crate) fn init(format: LogFormat, to_stderr: bool) -> Lines {
     lines
 }
 
-/// Lines waiting to be written, and where they go.
+/// Lines waiting to be written, and where they go. Each thread gathers its lines in
+/// a buffer of its own (a shared one had the server's threads taking turns at one
+/// lock and one stretch of memory on every request), and a buffer is written out
+/// outside its lock. Lines of one thread keep their order; lines of different threads
+/// are written a batch at a time, each with its timestamp.
 #[derive(Clone)]
 pub(crate) struct Lines {
-    inner: Arc<Mutex<Vec<u8>>>,
+    shards: Arc<Mutex<Vec<Shard>>>,
     to_stderr: bool,
 }
+
+/// One thread's buffer.
+type Shard = Arc<Mutex<Vec<u8>>>;
 
 impl Lines {
     fn new(to_stderr: bool) -> Self {
         Self {
-            inner: Arc::new(Mutex::new(Vec::with_capacity(FLUSH_AT))),
+            shards: Arc::default(),
             to_stderr,
         }
     }
 
     /// Writes the buffered lines out every [`FLUSH_EVERY`], from a task of the
-    /// runtime (a line never waits longer).
+    /// runtime (a line never waits much longer).
     pub(crate) fn flush_periodically(&self) {
         let lines = self.clone();
         tokio::spawn(async move {
@@ -81,27 +88,55 @@ impl Lines {
         });
     }
 
-    /// Writes the buffered lines out now.
+    /// Writes every thread's buffered lines out now.
     pub(crate) fn flush(&self) {
-        let mut buffer = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        self.write_out(&mut buffer);
+        let shards = self.shards.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for shard in shards {
+            self.write_out(&shard);
+        }
     }
 
-    fn write_out(&self, buffer: &mut Vec<u8>) {
-        if buffer.is_empty() {
-            return;
-        }
+    /// Takes a buffer's lines under its lock and writes them outside it.
+    fn write_out(&self, shard: &Shard) {
+        let taken = {
+            let mut buffer = shard.lock().unwrap_or_else(|e| e.into_inner());
+            if buffer.is_empty() {
+                return;
+            }
+            std::mem::replace(&mut *buffer, Vec::with_capacity(FLUSH_AT))
+        };
         // A log line that cannot be written has nowhere to be reported.
         let _ = match self.to_stderr {
-            true => std::io::stderr().lock().write_all(buffer),
-            false => std::io::stdout().lock().write_all(buffer),
+            true => std::io::stderr().lock().write_all(&taken),
+            false => std::io::stdout().lock().write_all(&taken),
         };
-        buffer.clear();
+    }
+
+    /// This thread's buffer, made and registered on its first line.
+    fn shard(&self) -> Shard {
+        thread_local! {
+            static SHARD: std::cell::RefCell<Option<(usize, Shard)>> = const { std::cell::RefCell::new(None) };
+        }
+        let owner = Arc::as_ptr(&self.shards) as usize;
+        SHARD.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            match &*cell {
+                Some((of, shard)) if *of == owner => shard.clone(),
+                _ => {
+                    let shard = Shard::default();
+                    let mut shards = self.shards.lock().unwrap_or_else(|e| e.into_inner());
+                    shards.push(shard.clone());
+                    *cell = Some((owner, shard.clone()));
+                    shard
+                }
+            }
+        })
     }
 }
 
 /// Where one event's line goes: the fmt layer writes a whole line in one call, which
-/// is appended to the buffer (written out at once for a warning or an error).
+/// is appended to the thread's buffer. A warning or an error is written out at once,
+/// with every line before it.
 pub(crate) struct Line<'a> {
     lines: &'a Lines,
     urgent: bool,
@@ -109,10 +144,16 @@ pub(crate) struct Line<'a> {
 
 impl std::io::Write for Line<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut buffer = self.lines.inner.lock().unwrap_or_else(|e| e.into_inner());
-        buffer.extend_from_slice(bytes);
-        if self.urgent || buffer.len() >= FLUSH_AT {
-            self.lines.write_out(&mut buffer);
+        let shard = self.lines.shard();
+        let full = {
+            let mut buffer = shard.lock().unwrap_or_else(|e| e.into_inner());
+            buffer.extend_from_slice(bytes);
+            buffer.len() >= FLUSH_AT
+        };
+        match (self.urgent, full) {
+            (true, _) => self.lines.flush(),
+            (false, true) => self.lines.write_out(&shard),
+            (false, false) => {}
         }
         Ok(bytes.len())
     }
@@ -161,7 +202,14 @@ impl FormatTime for Timestamp {
                 second.0 = seconds;
             }
             w.write_str(&second.1)?;
-            write!(w, ".{fraction:06}Z")
+            let mut digits = *b".000000Z";
+            let mut rest = fraction;
+            for digit in digits[1..7].iter_mut().rev() {
+                *digit = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            // Every byte is ASCII.
+            w.write_str(std::str::from_utf8(&digits).unwrap_or(".000000Z"))
         })
     }
 }
