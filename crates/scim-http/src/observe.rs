@@ -54,15 +54,30 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The longest request id taken from a client; a longer one is replaced.
 const MAX_REQUEST_ID: usize = 128;
 
-/// What routing learned about a request, for its labels and log fields.
+/// What routing learned about a request, for its labels and log fields. Nothing in
+/// it is shared between requests, so filling it touches no reference count other
+/// threads touch too.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Seen {
     /// The route template (`/{type}/{id}`); `unmatched` when no route applies.
     pub(crate) route: &'static str,
-    /// The resource type's name in the registry.
-    pub(crate) resource_type: Option<SharedString>,
-    /// The tenant the request ran under.
+    /// The resource type, as its place in the service's [`ResourceTypeLabels`].
+    pub(crate) resource_type: Option<usize>,
+    /// Whether [`tenant`](Self::tenant) is wanted (for a label or a log line).
+    pub(crate) keep_tenant: bool,
+    /// The tenant the request ran under, when wanted.
     pub(crate) tenant: Option<Arc<str>>,
+}
+
+impl Seen {
+    /// Whether the tenant will be wanted: as a label, or in the request's log line.
+    pub(crate) fn new(tenant_label: bool) -> Self {
+        let logged = tracing::enabled!(target: "scim_http::request", tracing::Level::INFO);
+        Self {
+            keep_tenant: tenant_label || logged,
+            ..Self::default()
+        }
+    }
 }
 
 /// The `resource_type` label of each endpoint, made once per service.
@@ -83,12 +98,16 @@ impl ResourceTypeLabels {
         )
     }
 
-    /// The label of the resource type served at `endpoint`.
-    pub(crate) fn of(&self, endpoint: &str) -> Option<SharedString> {
+    /// The place of the resource type served at `endpoint`.
+    pub(crate) fn of(&self, endpoint: &str) -> Option<usize> {
         self.0
             .iter()
-            .find(|(known, _)| known.eq_ignore_ascii_case(endpoint))
-            .map(|(_, label)| label.clone())
+            .position(|(known, _)| known.eq_ignore_ascii_case(endpoint))
+    }
+
+    /// The label of the resource type at `place`.
+    fn label(&self, place: Option<usize>) -> Option<&SharedString> {
+        self.0.get(place?).map(|(_, label)| label)
     }
 }
 
@@ -117,7 +136,13 @@ impl Exchange {
     /// The request's span and its `info` event, written when it is answered: the span
     /// then carries every field at once (a field recorded later is another trip
     /// through the subscriber, and most of a log line's cost).
-    fn log(&self, seen: &Seen, status: StatusCode, elapsed: std::time::Duration) {
+    fn log(
+        &self,
+        seen: &Seen,
+        kind: Option<&str>,
+        status: StatusCode,
+        elapsed: std::time::Duration,
+    ) {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         tracing::info!(
             target: "scim_http::request",
@@ -125,7 +150,7 @@ impl Exchange {
             request_id = &*self.id,
             method = self.method,
             route = seen.route,
-            resource_type = seen.resource_type.as_deref(),
+            resource_type = kind,
             tenant = seen.tenant.as_deref(),
             status = status.as_u16(),
             latency_us = micros,
@@ -140,20 +165,22 @@ impl Exchange {
         seen: Seen,
         status: StatusCode,
         headers: &mut HeaderMap,
-        tenant_label: bool,
+        (labels, tenant_label): (&ResourceTypeLabels, bool),
     ) {
         let elapsed = self.started.elapsed();
         if tracing::enabled!(target: "scim_http::request", tracing::Level::INFO) {
-            self.log(&seen, status, elapsed);
+            let kind = labels.label(seen.resource_type).map(|label| &**label);
+            self.log(&seen, kind, status, elapsed);
         }
         let series = Series {
+            labels: std::ptr::from_ref(labels) as usize,
             method: self.method,
             route: seen.route,
             resource_type: seen.resource_type,
             tenant: seen.tenant.filter(|_| tenant_label),
             status: status.as_u16(),
         };
-        series.count(elapsed.as_secs_f64());
+        series.count(elapsed.as_secs_f64(), labels);
         if let Ok(value) = HeaderValue::from_str(&self.id) {
             headers.insert(&REQUEST_ID, value);
         }
@@ -163,9 +190,11 @@ impl Exchange {
 /// The labels of one request's two series.
 #[derive(PartialEq)]
 struct Series {
+    /// The service's [`ResourceTypeLabels`], by address: `resource_type` is a place in it.
+    labels: usize,
     method: &'static str,
     route: &'static str,
-    resource_type: Option<SharedString>,
+    resource_type: Option<usize>,
     tenant: Option<Arc<str>>,
     status: u16,
 }
@@ -186,7 +215,7 @@ impl Series {
     /// a recorder hashes and compares every label (thousands of instructions, twice a
     /// request), so each thread keeps the handles it got, keyed by the recorder they
     /// came from: a recorder installed or swapped later gets its own.
-    fn count(self, seconds: f64) {
+    fn count(self, seconds: f64, labels: &ResourceTypeLabels) {
         thread_local! {
             static CACHE: std::cell::RefCell<Vec<Handles>> = const { std::cell::RefCell::new(Vec::new()) };
         }
@@ -201,7 +230,7 @@ impl Series {
                 hit.duration.record(seconds);
                 return;
             }
-            let (requests, duration) = self.register();
+            let (requests, duration) = self.register(labels);
             requests.increment(1);
             duration.record(seconds);
             if cache.len() == CACHED_SERIES {
@@ -217,11 +246,11 @@ impl Series {
     }
 
     /// Looks the series up in the recorder.
-    fn register(&self) -> (Counter, Histogram) {
+    fn register(&self, names: &ResourceTypeLabels) -> (Counter, Histogram) {
         let mut labels = Vec::with_capacity(5);
         labels.push(Label::from_static_parts("method", self.method));
         labels.push(Label::from_static_parts("route", self.route));
-        let resource_type = self.resource_type.clone();
+        let resource_type = names.label(self.resource_type).cloned();
         let resource_type =
             resource_type.unwrap_or(SharedString::const_str(scim_ops::metrics::UNKNOWN));
         labels.push(Label::new("resource_type", resource_type));
@@ -359,8 +388,9 @@ mod tests {
         assert_eq!(&*status_label(412), "412");
         assert_eq!(&*status_label(418), "418");
         let labels = ResourceTypeLabels::new(&SchemaRegistry::default());
-        assert_eq!(labels.of("users").as_deref(), Some("User"));
-        assert_eq!(labels.of("Groups").as_deref(), Some("Group"));
+        let name = |endpoint| labels.label(labels.of(endpoint)).map(|l| l.to_string());
+        assert_eq!(name("users").as_deref(), Some("User"));
+        assert_eq!(name("Groups").as_deref(), Some("Group"));
         assert_eq!(labels.of("Nonsense"), None);
     }
 }

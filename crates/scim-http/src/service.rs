@@ -172,15 +172,16 @@ impl ScimService {
         body: impl Future<Output = Result<Bytes, ScimError>>,
     ) -> Response<Bytes> {
         let exchange = Exchange::start(&parts.method, &parts.headers);
-        let mut seen = Seen::default();
+        let tenant_label = self.inner.handler.config().metrics_tenant_label;
+        let mut seen = Seen::new(tenant_label);
         let answered = self
             .respond(parts, body, &exchange.id, &mut seen)
             .instrument(exchange.span.clone())
             .await;
         let mut response = answered.unwrap_or_else(|failure| failure);
-        let tenant_label = self.inner.handler.config().metrics_tenant_label;
         let status = response.status();
-        exchange.finish(seen, status, response.headers_mut(), tenant_label);
+        let labels = (&self.inner.labels, tenant_label);
+        exchange.finish(seen, status, response.headers_mut(), labels);
         response
     }
 
@@ -228,7 +229,9 @@ impl ScimService {
             (Some(p), None) => p.tenant.clone(),
             (None, None) => RequestContext::DEFAULT_TENANT.into(),
         };
-        seen.tenant = Some(tenant.clone());
+        if seen.keep_tenant {
+            seen.tenant = Some(tenant.clone());
+        }
 
         let route = route.ok_or_else(|| error_response(not_found()))?;
         if !route.allowed().contains(&parts.method) {

@@ -90,7 +90,11 @@ impl Lines {
 
     /// Writes every thread's buffered lines out now.
     pub(crate) fn flush(&self) {
-        let shards = self.shards.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let shards = self
+            .shards
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for shard in shards {
             self.write_out(&shard);
         }
