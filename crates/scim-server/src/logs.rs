@@ -6,9 +6,10 @@
 //!   `Debug` with escaping. Values that are not a plain word are quoted and escaped.
 //! - **timestamps** reuse the formatted second (`Timestamp`): only the microseconds
 //!   are written per line.
-//! - **lines** are gathered in a buffer per thread (`Lines`) written out every 100 ms,
-//!   or at 64 KiB, instead of a `write` call per line. A warning or error is written at
-//!   once, with what came before it, and the buffers are written when the server stops.
+//! - **lines** are gathered in a buffer per thread (`Lines`), merged in time order and
+//!   written out every 100 ms, instead of a `write` call per line. A warning or error
+//!   is written at once, with what came before it, and the buffers are written when
+//!   the server stops.
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,10 @@ use crate::cli::LogFormat;
 /// How long a line may wait in the buffer.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
-/// The buffer size at which lines are written out at once.
-const FLUSH_AT: usize = 64 * 1024;
+/// The size at which a thread's buffer is written out before its time: above what a
+/// thread gathers in [`FLUSH_EVERY`] at full load, so lines are nearly always written
+/// merged in time order.
+const FLUSH_AT: usize = 1024 * 1024;
 
 /// Installs the subscriber: `RUST_LOG` filters (default `info`); lines go to stdout,
 /// or to stderr when stdout carries a protocol or a document. Returns the lines'
@@ -57,8 +60,8 @@ pub(crate) fn init(format: LogFormat, to_stderr: bool) -> Lines {
 /// Lines waiting to be written, and where they go. Each thread gathers its lines in
 /// a buffer of its own (a shared one had the server's threads taking turns at one
 /// lock and one stretch of memory on every request), and a buffer is written out
-/// outside its lock. Lines of one thread keep their order; lines of different threads
-/// are written a batch at a time, each with its timestamp.
+/// outside its lock. The threads' lines are merged by timestamp when they are
+/// written; a buffer that reaches [`FLUSH_AT`] before its time is written alone.
 #[derive(Clone)]
 pub(crate) struct Lines {
     shards: Arc<Mutex<Vec<Shard>>>,
@@ -95,19 +98,19 @@ impl Lines {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        for shard in shards {
-            self.write_out(&shard);
-        }
+        let taken: Vec<Vec<u8>> = shards.iter().filter_map(take).collect();
+        let merged = merge(&taken);
+        // A log line that cannot be written has nowhere to be reported.
+        let _ = match self.to_stderr {
+            true => std::io::stderr().lock().write_all(&merged),
+            false => std::io::stdout().lock().write_all(&merged),
+        };
     }
 
     /// Takes a buffer's lines under its lock and writes them outside it.
     fn write_out(&self, shard: &Shard) {
-        let taken = {
-            let mut buffer = shard.lock().unwrap_or_else(|e| e.into_inner());
-            if buffer.is_empty() {
-                return;
-            }
-            std::mem::replace(&mut *buffer, Vec::with_capacity(FLUSH_AT))
+        let Some(taken) = take(shard) else {
+            return;
         };
         // A log line that cannot be written has nowhere to be reported.
         let _ = match self.to_stderr {
@@ -136,6 +139,27 @@ impl Lines {
             }
         })
     }
+}
+
+/// A buffer's lines, taken under its lock; `None` when it has none.
+fn take(shard: &Shard) -> Option<Vec<u8>> {
+    let mut buffer = shard.lock().unwrap_or_else(|e| e.into_inner());
+    (!buffer.is_empty()).then(|| std::mem::take(&mut *buffer))
+}
+
+/// The lines of several threads' buffers, in time order: every line starts with its
+/// timestamp (after `{"timestamp":"` in JSON), and each buffer is in order already, so
+/// a stable sort by the line's head merges them.
+fn merge(buffers: &[Vec<u8>]) -> Vec<u8> {
+    if let [one] = buffers {
+        return one.clone();
+    }
+    let mut lines: Vec<&[u8]> = buffers
+        .iter()
+        .flat_map(|buffer| buffer.split_inclusive(|&b| b == b'\n'))
+        .collect();
+    lines.sort_by(|a, b| a[..a.len().min(48)].cmp(&b[..b.len().min(48)]));
+    lines.concat()
 }
 
 /// Where one event's line goes: the fmt layer writes a whole line in one call, which
@@ -368,5 +392,32 @@ impl VisitOutput<std::fmt::Result> for FieldWriter<'_> {
 impl VisitFmt for FieldWriter<'_> {
     fn writer(&mut self) -> &mut dyn std::fmt::Write {
         &mut self.writer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_lines_are_merged_in_time_order() {
+        let first = b"2026-01-01T00:00:00.000001Z a\n2026-01-01T00:00:00.000003Z c\n".to_vec();
+        let second = b"2026-01-01T00:00:00.000002Z b\n2026-01-01T00:00:00.000004Z d\n".to_vec();
+        let merged = merge(&[first, second]);
+        assert_eq!(
+            String::from_utf8(merged).unwrap(),
+            "2026-01-01T00:00:00.000001Z a\n2026-01-01T00:00:00.000002Z b\n\
+             2026-01-01T00:00:00.000003Z c\n2026-01-01T00:00:00.000004Z d\n"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_rfc_3339_with_microseconds() {
+        let mut text = String::new();
+        Timestamp.format_time(&mut Writer::new(&mut text)).unwrap();
+        assert_eq!(text.len(), 27, "{text}");
+        assert!(DateTime::parse(&text).is_some(), "{text}");
+        assert_eq!(decimal(0, &mut [0; 20]), "0");
+        assert_eq!(decimal(u64::MAX, &mut [0; 20]), u64::MAX.to_string());
     }
 }
