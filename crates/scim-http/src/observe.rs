@@ -63,6 +63,8 @@ pub(crate) struct Seen {
     pub(crate) route: &'static str,
     /// The resource type, as its place in the service's [`ResourceTypeLabels`].
     pub(crate) resource_type: Option<usize>,
+    /// Whether the request's `info` line is written (asked once per request).
+    pub(crate) logged: bool,
     /// Whether [`tenant`](Self::tenant) is wanted (for a label or a log line).
     pub(crate) keep_tenant: bool,
     /// The tenant the request ran under, when wanted.
@@ -74,6 +76,7 @@ impl Seen {
     pub(crate) fn new(tenant_label: bool) -> Self {
         let logged = tracing::enabled!(target: "scim_http::request", tracing::Level::INFO);
         Self {
+            logged,
             keep_tenant: tenant_label || logged,
             ..Self::default()
         }
@@ -168,7 +171,7 @@ impl Exchange {
         (labels, tenant_label): (&ResourceTypeLabels, bool),
     ) {
         let elapsed = self.started.elapsed();
-        if tracing::enabled!(target: "scim_http::request", tracing::Level::INFO) {
+        if seen.logged {
             let kind = labels.label(seen.resource_type).map(|label| &**label);
             self.log(&seen, kind, status, elapsed);
         }

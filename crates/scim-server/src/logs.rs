@@ -99,23 +99,25 @@ impl Lines {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let taken: Vec<Vec<u8>> = shards.iter().filter_map(take).collect();
-        let merged = merge(&taken);
-        // A log line that cannot be written has nowhere to be reported.
-        let _ = match self.to_stderr {
-            true => std::io::stderr().lock().write_all(&merged),
-            false => std::io::stdout().lock().write_all(&merged),
-        };
+        self.emit(&merge(taken));
     }
 
     /// Takes a buffer's lines under its lock and writes them outside it.
     fn write_out(&self, shard: &Shard) {
-        let Some(taken) = take(shard) else {
+        if let Some(taken) = take(shard) {
+            self.emit(&taken);
+        }
+    }
+
+    /// Writes lines to stdout or stderr.
+    fn emit(&self, lines: &[u8]) {
+        if lines.is_empty() {
             return;
-        };
+        }
         // A log line that cannot be written has nowhere to be reported.
         let _ = match self.to_stderr {
-            true => std::io::stderr().lock().write_all(&taken),
-            false => std::io::stdout().lock().write_all(&taken),
+            true => std::io::stderr().lock().write_all(lines),
+            false => std::io::stdout().lock().write_all(lines),
         };
     }
 
@@ -150,9 +152,9 @@ fn take(shard: &Shard) -> Option<Vec<u8>> {
 /// The lines of several threads' buffers, in time order: every line starts with its
 /// timestamp (after `{"timestamp":"` in JSON), and each buffer is in order already, so
 /// a stable sort by the line's head merges them.
-fn merge(buffers: &[Vec<u8>]) -> Vec<u8> {
-    if let [one] = buffers {
-        return one.clone();
+fn merge(mut buffers: Vec<Vec<u8>>) -> Vec<u8> {
+    if buffers.len() < 2 {
+        return buffers.pop().unwrap_or_default();
     }
     let mut lines: Vec<&[u8]> = buffers
         .iter()
@@ -403,7 +405,7 @@ mod tests {
     fn threads_lines_are_merged_in_time_order() {
         let first = b"2026-01-01T00:00:00.000001Z a\n2026-01-01T00:00:00.000003Z c\n".to_vec();
         let second = b"2026-01-01T00:00:00.000002Z b\n2026-01-01T00:00:00.000004Z d\n".to_vec();
-        let merged = merge(&[first, second]);
+        let merged = merge(vec![first, second]);
         assert_eq!(
             String::from_utf8(merged).unwrap(),
             "2026-01-01T00:00:00.000001Z a\n2026-01-01T00:00:00.000002Z b\n\
