@@ -7,6 +7,12 @@
 pub struct HttpConfig {
     /// The largest request body, in bytes (`413` beyond); 1 MiB by default.
     pub max_body_size: usize,
+    /// How much of a body over [`max_body_size`](Self::max_body_size) is still read,
+    /// and thrown away, before the `413`: a client usually sends its whole body before
+    /// it reads the answer, and one whose connection closes while it sends sees a
+    /// broken pipe instead. Past it (or when the body declares a longer length) the
+    /// `413` closes the connection. 64 MiB by default.
+    pub max_drained_body_size: usize,
     /// The deepest JSON nesting accepted (`400 invalidSyntax` beyond); 32 by default.
     pub max_json_depth: usize,
     /// Serve `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas` without
@@ -27,6 +33,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             max_body_size: 1024 * 1024,
+            max_drained_body_size: 64 * 1024 * 1024,
             max_json_depth: 32,
             open_discovery: false,
             tenant_in_path: false,

@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
@@ -23,7 +24,7 @@ use serde_json::Value;
 use tracing::Instrument as _;
 
 use crate::auth::{Authenticator, Principal};
-use crate::body::{SCIM_JSON, collect_limited, is_json, parse_json};
+use crate::body::{BodyLimits, SCIM_JSON, collect_limited, is_json, parse_json};
 use crate::forwarded::forwarded_origin;
 use crate::observe::{Exchange, ResourceTypeLabels, Seen};
 use crate::routing::{Route, UNMATCHED};
@@ -149,14 +150,31 @@ impl ScimService {
 
     /// Answers one request, reading at most
     /// [`max_body_size`](HttpConfig::max_body_size) bytes of its body (`413` beyond).
+    /// A larger body is read on and thrown away, up to
+    /// [`max_drained_body_size`](HttpConfig::max_drained_body_size), so that a client
+    /// still sending it reads the `413`; past that the answer says `Connection: close`.
     pub async fn serve<B>(&self, request: Request<B>) -> Response<Bytes>
     where
         B: Body,
         B::Error: Into<BoxError>,
     {
         let (parts, body) = request.into_parts();
-        let limit = self.inner.config.max_body_size;
-        self.observed(parts, collect_limited(body, limit)).await
+        let config = &self.inner.config;
+        let limits = BodyLimits {
+            keep: config.max_body_size,
+            drain: config.max_drained_body_size,
+        };
+        let abandoned = AtomicBool::new(false);
+        let mut response = self
+            .observed(parts, collect_limited(body, limits, &abandoned))
+            .await;
+        if abandoned.into_inner() {
+            let close = HeaderValue::from_static("close");
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, close);
+        }
+        response
     }
 
     /// Answers one request whose body is already read.
