@@ -1,5 +1,7 @@
 //! [`HttpConfig`]: the HTTP-level settings.
 
+use crate::Limits;
+
 /// HTTP-level settings of a [`ScimService`](crate::ScimService). The path it serves
 /// under and the public URL of every location come from one setting,
 /// [`ServiceConfig::base_url`](scim_ops::ServiceConfig), so they cannot disagree.
@@ -27,6 +29,9 @@ pub struct HttpConfig {
     /// server sets them. Off by default: turn it on only behind a proxy that sets (or
     /// strips) these headers, since a client can send them too.
     pub trust_forwarded: bool,
+    /// Per-tenant limits: request rate, requests in progress, time per request. None
+    /// by default.
+    pub limits: Limits,
 }
 
 impl Default for HttpConfig {
@@ -38,6 +43,7 @@ impl Default for HttpConfig {
             open_discovery: false,
             tenant_in_path: false,
             trust_forwarded: false,
+            limits: Limits::default(),
         }
     }
 }

@@ -18,6 +18,8 @@
 //! - **content types**: `application/scim+json` or `application/json` in, `415`
 //!   otherwise; `application/scim+json` out; malformed JSON is `400 invalidSyntax`;
 //!   bodies are bounded in size (`413`) and nesting;
+//! - **limits** per tenant ([`Limits`]): a request rate and requests in progress
+//!   (`429` with `Retry-After`), a time per request (`503`); none by default;
 //! - **conditional requests** (RFC 9110): `If-Match` / `If-None-Match` parsed here and
 //!   evaluated by `scim-ops` against the version it reads, atomically with the write;
 //!   every single-resource response carries an `ETag` equal to `meta.version`. See
@@ -28,6 +30,7 @@ mod body;
 mod conditional;
 mod config;
 mod forwarded;
+mod limits;
 pub mod observe;
 mod openapi;
 mod routing;
@@ -44,5 +47,6 @@ pub use conditional::{
     ConditionalOutcome, add_etag_to_response, extract_etag_from_headers, handle_conditional_request,
 };
 pub use config::HttpConfig;
+pub use limits::{Limits, Rate};
 pub use openapi::openapi_document;
 pub use service::{ScimService, error_response, unauthorized};

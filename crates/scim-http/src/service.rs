@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{
-    ALLOW, CONTENT_TYPE, HeaderValue, IF_MATCH, IF_NONE_MATCH, LOCATION, WWW_AUTHENTICATE,
+    ALLOW, CONTENT_TYPE, HeaderValue, IF_MATCH, IF_NONE_MATCH, LOCATION, RETRY_AFTER,
+    WWW_AUTHENTICATE,
 };
 use http::request::Parts;
 use http::{Method, Request, Response};
@@ -26,6 +27,7 @@ use tracing::Instrument as _;
 use crate::auth::{Authenticator, Principal};
 use crate::body::{BodyLimits, SCIM_JSON, collect_limited, is_json, parse_json};
 use crate::forwarded::forwarded_origin;
+use crate::limits::{Limiter, timed_out};
 use crate::observe::{Exchange, ResourceTypeLabels, Seen};
 use crate::routing::{Route, UNMATCHED};
 use crate::{HttpConfig, add_etag_to_response, extract_etag_from_headers};
@@ -87,6 +89,7 @@ struct Inner {
     config: HttpConfig,
     base_url: BaseUrl,
     labels: ResourceTypeLabels,
+    limiter: Limiter,
     /// The OpenAPI document, written when first asked for.
     openapi: OnceLock<Bytes>,
 }
@@ -110,6 +113,7 @@ impl ScimService {
     ) -> Self {
         let base_url = handler.config().base_url.clone();
         let labels = ResourceTypeLabels::new(handler.registry());
+        let limiter = Limiter::new(config.limits.clone());
         Self {
             inner: Arc::new(Inner {
                 handler,
@@ -117,6 +121,7 @@ impl ScimService {
                 config,
                 base_url,
                 labels,
+                limiter,
                 openapi: OnceLock::new(),
             }),
             nested: false,
@@ -192,11 +197,16 @@ impl ScimService {
         let exchange = Exchange::start(&parts.method, &parts.headers);
         let tenant_label = self.inner.handler.config().metrics_tenant_label;
         let mut seen = Seen::new(tenant_label);
-        let answered = self
+        let respond = self
             .respond(parts, body, &exchange.id, &mut seen)
-            .instrument(exchange.span.clone())
-            .await;
-        let mut response = answered.unwrap_or_else(|failure| failure);
+            .instrument(exchange.span.clone());
+        let mut response = match self.inner.limiter.timeout() {
+            Some(limit) => match tokio::time::timeout(limit, respond).await {
+                Ok(answered) => answered.unwrap_or_else(|failure| failure),
+                Err(_) => error_response(timed_out(limit)),
+            },
+            None => respond.await.unwrap_or_else(|failure| failure),
+        };
         let status = response.status();
         let labels = (&self.inner.labels, tenant_label);
         exchange.finish(seen, status, response.headers_mut(), labels);
@@ -250,6 +260,8 @@ impl ScimService {
         if seen.keep_tenant {
             seen.tenant = Some(tenant.clone());
         }
+        // In progress until this function returns, its response built.
+        let _admission = inner.limiter.admit(&tenant).map_err(error_response)?;
 
         let route = route.ok_or_else(|| error_response(not_found()))?;
         if !route.allowed().contains(&parts.method) {
@@ -511,6 +523,13 @@ fn into_http(mut outcome: ScimOperationResponse) -> Response<Bytes> {
         .and_then(|l| HeaderValue::from_str(l).ok())
     {
         response.headers_mut().insert(LOCATION, location);
+    }
+    if let Some(wait) = outcome.retry_after {
+        // Whole seconds (RFC 9110 section 10.2.3), rounded up: never "0".
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     }
     response
 }

@@ -168,6 +168,8 @@ impl From<ScimError> for ToolError {
             ErrorKind::Invalid(ScimType::Uniqueness) => "uniqueness",
             ErrorKind::PreconditionFailed => "version_mismatch",
             ErrorKind::Unauthorized | ErrorKind::Forbidden => "forbidden",
+            ErrorKind::TooManyRequests => "too_many_requests",
+            ErrorKind::Unavailable => "unavailable",
             _ if status.is_server_error() => "internal",
             _ => "invalid",
         };

@@ -1,6 +1,8 @@
 //! [`ScimError`] and [`ErrorKind`]: every failure as a SCIM error response, mapped to an
 //! HTTP status and `scimType` in one place.
 
+use std::time::Duration;
+
 use http::StatusCode;
 use scim_provider::ProviderError;
 use scim_schema::{SchemaError, ScimType, builtin};
@@ -19,6 +21,8 @@ use serde_json::{Value, json};
 /// | [`ProviderError::VersionMismatch`] / [`VersionConflict`] | `PreconditionFailed` | 412 | |
 /// | [`ProviderError::Invalid`] | `Invalid` | 400 | its own |
 /// | [`ProviderError::Storage`] | `Internal` | 500 | |
+/// | a tenant over its request rate or requests in progress (`scim-http`'s limits) | `TooManyRequests` | 429, with `Retry-After` | |
+/// | a request over its time limit (`scim-http`'s limits) | `Unavailable` | 503, with `Retry-After` | |
 /// | [`VersionError`] (a malformed `If-Match`) | `Invalid(InvalidValue)` | 400 | `invalidValue` |
 ///
 /// ```
@@ -56,10 +60,16 @@ pub enum ErrorKind {
     TooManyOperations,
     /// The body is not JSON: `415`.
     UnsupportedMediaType,
+    /// The client is over its request rate or has too many requests in progress:
+    /// `429`, with `Retry-After`.
+    TooManyRequests,
     /// The server failed: `500`.
     Internal,
     /// The server does not offer this: `501`.
     NotImplemented,
+    /// The server cannot answer now (a request over its time limit, a store that
+    /// cannot be reached): `503`, with `Retry-After`.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -75,8 +85,10 @@ impl ErrorKind {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge | Self::TooManyOperations => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -111,6 +123,9 @@ pub struct ScimError {
     pub detail: String,
     /// For a `412`: the version the resource is at now.
     pub conflict: Option<VersionConflict>,
+    /// For a `429` or `503`: how long the client should wait before it tries again
+    /// (the `Retry-After` header).
+    pub retry_after: Option<Duration>,
 }
 
 impl ScimError {
@@ -120,7 +135,24 @@ impl ScimError {
             kind,
             detail: detail.into(),
             conflict: None,
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the client to wait `wait` before it tries again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scim_ops::{ErrorKind, ScimError};
+    ///
+    /// let err = ScimError::new(ErrorKind::TooManyRequests, "slow down")
+    ///     .with_retry_after(Duration::from_secs(2));
+    /// assert_eq!(err.status(), 429);
+    /// assert_eq!(err.retry_after, Some(Duration::from_secs(2)));
+    /// ```
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// An [`ErrorKind::Invalid`] with this `scimType`.

@@ -1,5 +1,7 @@
 //! [`ScimOperationResponse`]: the outcome of one operation.
 
+use std::time::Duration;
+
 use http::StatusCode;
 use scim_version::{ScimVersion, VersionConflict};
 use serde_json::Value;
@@ -25,6 +27,8 @@ pub struct ScimOperationResponse {
     pub version_conflict: Option<VersionConflict>,
     /// For a `201`: where the new resource lives.
     pub location: Option<String>,
+    /// For a `429` or `503`: how long the client should wait (`Retry-After`).
+    pub retry_after: Option<Duration>,
 }
 
 impl ScimOperationResponse {
@@ -37,6 +41,7 @@ impl ScimOperationResponse {
             current_version: None,
             version_conflict: None,
             location: None,
+            retry_after: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl ScimOperationResponse {
             current_version: None,
             version_conflict: None,
             location: None,
+            retry_after: None,
         }
     }
 
@@ -73,6 +79,7 @@ impl From<ScimError> for ScimOperationResponse {
             current_version: err.conflict.as_ref().map(|c| c.current().clone()),
             version_conflict: err.conflict,
             location: None,
+            retry_after: err.retry_after,
         }
     }
 }

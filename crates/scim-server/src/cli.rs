@@ -2,8 +2,11 @@
 //! win over the environment).
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use scim_http::Rate;
 use scim_ops::BaseUrl;
 use scim_provider::RequestContext;
 
@@ -80,6 +83,56 @@ pub(crate) struct Serve {
     pub(crate) agents: Agents,
     #[command(flatten)]
     pub(crate) telemetry: Telemetry,
+    #[command(flatten)]
+    pub(crate) limits: Limits,
+}
+
+/// What each tenant may ask of the server; each tenant is counted on its own.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Limits {
+    /// Requests a second each tenant may make (429 with Retry-After beyond) [default:
+    /// no limit].
+    #[arg(long, env = "SCIM_RATE_LIMIT", value_name = "PER_SECOND", value_parser = positive)]
+    pub(crate) rate_limit: Option<Unset<NonZeroU32>>,
+    /// Requests a tenant may make at once within its rate [default: the rate].
+    #[arg(long, env = "SCIM_RATE_BURST", value_name = "REQUESTS", value_parser = positive)]
+    pub(crate) rate_burst: Option<Unset<NonZeroU32>>,
+    /// Requests of one tenant in progress at once (429 with Retry-After beyond); 0: no
+    /// limit [default: 256].
+    #[arg(long, env = "SCIM_MAX_IN_FLIGHT", value_name = "REQUESTS", value_parser = whole)]
+    pub(crate) max_in_flight: Option<Unset<u64>>,
+    /// Seconds a request may take, its body's reading included (503 with Retry-After
+    /// beyond); 0: no limit [default: 60].
+    #[arg(long, env = "SCIM_REQUEST_TIMEOUT", value_name = "SECONDS", value_parser = whole)]
+    pub(crate) request_timeout: Option<Unset<u64>>,
+}
+
+impl Limits {
+    /// Requests of one tenant in progress at once, unless set.
+    pub(crate) const MAX_IN_FLIGHT: u64 = 256;
+    /// Seconds a request may take, unless set.
+    pub(crate) const REQUEST_TIMEOUT: u64 = 60;
+
+    /// The limits for `scim-http`; a burst without a rate is refused.
+    pub(crate) fn resolve(&self) -> Result<scim_http::Limits, String> {
+        let rate = match (given(&self.rate_limit), given(&self.rate_burst)) {
+            (Some(rate), burst) => Some(Rate::per_second(rate).with_burst(burst.unwrap_or(rate))),
+            (None, Some(_)) => {
+                return Err(
+                    "--rate-burst (SCIM_RATE_BURST) needs --rate-limit (SCIM_RATE_LIMIT)".into(),
+                );
+            }
+            (None, None) => None,
+        };
+        let max_in_flight = given(&self.max_in_flight).unwrap_or(Self::MAX_IN_FLIGHT);
+        let timeout = given(&self.request_timeout).unwrap_or(Self::REQUEST_TIMEOUT);
+        Ok(scim_http::Limits {
+            rate,
+            max_in_flight: (max_in_flight > 0)
+                .then(|| usize::try_from(max_in_flight).unwrap_or(usize::MAX)),
+            timeout: (timeout > 0).then(|| Duration::from_secs(timeout)),
+        })
+    }
 }
 
 /// What AI agents may do; shared by `serve` and `mcp-stdio`.
@@ -213,6 +266,28 @@ fn address(value: &str) -> Result<Unset<SocketAddr>, String> {
             .parse()
             .map(|a| Unset(Some(a)))
             .map_err(|e| format!("{e}")),
+    }
+}
+
+/// A whole number above 0, or empty.
+fn positive(value: &str) -> Result<Unset<NonZeroU32>, String> {
+    match value {
+        "" => Ok(Unset(None)),
+        value => value
+            .parse()
+            .map(|n| Unset(Some(n)))
+            .map_err(|_| "is not a whole number above 0".into()),
+    }
+}
+
+/// A whole number, or empty.
+fn whole(value: &str) -> Result<Unset<u64>, String> {
+    match value {
+        "" => Ok(Unset(None)),
+        value => value
+            .parse()
+            .map(|n| Unset(Some(n)))
+            .map_err(|_| "is not a whole number".into()),
     }
 }
 
@@ -366,6 +441,10 @@ mod tests {
             "SCIM_METRICS_REQUIRE_TOKEN",
             "SCIM_METRICS_TENANT_LABEL",
             "SCIM_LOG_FORMAT",
+            "SCIM_RATE_LIMIT",
+            "SCIM_RATE_BURST",
+            "SCIM_MAX_IN_FLIGHT",
+            "SCIM_REQUEST_TIMEOUT",
             "RUST_LOG",
         ] {
             assert!(

@@ -131,6 +131,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         true => Some(telemetry::install_metrics()?),
         false => None,
     };
+    let limits = serve.limits.resolve()?;
     let registry = Arc::new(SchemaRegistry::default());
     let store = open(&serve.database.database, registry.clone()).await?;
 
@@ -148,6 +149,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
     let http = HttpConfig {
         trust_forwarded: serve.trust_forwarded,
         tenant_in_path: serve.endpoint.tenant_in_path,
+        limits,
         ..HttpConfig::default()
     };
     // Every MCP request needs a bearer token, which a DNS-rebinding page cannot send:

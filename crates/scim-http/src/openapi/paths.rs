@@ -9,7 +9,7 @@ use super::{patterns, schema_ref, schemas};
 use crate::{HttpConfig, SCIM_JSON};
 
 /// The errors a response may be, by status: each a SCIM error body.
-const ERRORS: [(&str, &str, &str); 9] = [
+const ERRORS: [(&str, &str, &str); 11] = [
     (
         "400",
         "BadRequest",
@@ -42,7 +42,17 @@ const ERRORS: [(&str, &str, &str); 9] = [
         "UnsupportedMediaType",
         "The body is not application/scim+json or application/json.",
     ),
+    (
+        "429",
+        "TooManyRequests",
+        "The tenant is over its request rate or has too many requests in progress; Retry-After says when to try again.",
+    ),
     ("501", "NotImplemented", "The server does not offer this."),
+    (
+        "503",
+        "Unavailable",
+        "The request was not answered within the server's time limit; Retry-After says when to try again.",
+    ),
 ];
 
 /// Writes the operations of one service.
@@ -345,6 +355,13 @@ impl<'a> Writer<'a> {
         if self.config.tenant_in_path {
             all.insert("403".into(), error_ref("403"));
         }
+        let limits = &self.config.limits;
+        if limits.rate.is_some() || limits.max_in_flight.is_some() {
+            all.insert("429".into(), error_ref("429"));
+        }
+        if limits.timeout.is_some() {
+            all.insert("503".into(), error_ref("503"));
+        }
         let mut operation = json!({
             "operationId": id,
             "summary": summary,
@@ -443,18 +460,21 @@ pub(super) fn parameters() -> Value {
 pub(super) fn headers() -> Value {
     json!({
         "ETag": {"description": "The resource's version, a weak entity tag equal to meta.version.", "schema": {"type": "string", "pattern": "^W/\".*\"$"}},
-        "Location": {"description": "Where the resource lives (its meta.location).", "schema": {"type": "string"}}
+        "Location": {"description": "Where the resource lives (its meta.location).", "schema": {"type": "string"}},
+        "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
     })
 }
 
 /// The shared error responses, by name.
 pub(super) fn error_responses() -> Value {
     let mut responses = Map::new();
-    for (_, name, description) in ERRORS {
-        responses.insert(
-            name.into(),
-            json!({"description": description, "content": {SCIM_JSON: {"schema": schema_ref("Error")}}}),
-        );
+    for (status, name, description) in ERRORS {
+        let mut response = json!({"description": description, "content": {SCIM_JSON: {"schema": schema_ref("Error")}}});
+        if matches!(status, "429" | "503") {
+            response["headers"] =
+                json!({"Retry-After": {"$ref": "#/components/headers/Retry-After"}});
+        }
+        responses.insert(name.into(), response);
     }
     Value::Object(responses)
 }
