@@ -6,8 +6,12 @@ use libfuzzer_sys::fuzz_target;
 use scim_schema::{Filter, SchemaRegistry};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(filter) = Filter::parse(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(filter) = Filter::parse(text) else {
+        return;
+    };
     let printed = filter.to_string();
     assert_eq!(Filter::parse(&printed).as_ref(), Ok(&filter), "{printed}");
     let registry = SchemaRegistry::default();

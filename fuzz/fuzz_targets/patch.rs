@@ -7,8 +7,12 @@ use scim_schema::{PatchRequest, SchemaRegistry, ValidationOptions, validate};
 use serde_json::{Value, json};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(body) = serde_json::from_slice::<Value>(data) else { return };
-    let Ok(request) = PatchRequest::parse(&body) else { return };
+    let Ok(body) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let Ok(request) = PatchRequest::parse(&body) else {
+        return;
+    };
     let registry = SchemaRegistry::default();
     let options = ValidationOptions::lenient();
     let users = registry.resource_type("User").unwrap();

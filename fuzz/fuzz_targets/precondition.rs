@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use scim_version::{Precondition, ScimVersion};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let _ = Precondition::parse(text);
     if let Ok(version) = ScimVersion::parse_http_header(text) {
         let again = ScimVersion::parse_http_header(&version.to_http_header()).unwrap();

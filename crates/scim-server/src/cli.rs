@@ -87,7 +87,8 @@ pub(crate) struct Serve {
     pub(crate) limits: Limits,
 }
 
-/// What each tenant may ask of the server; each tenant is counted on its own.
+/// What each tenant may ask of the server; each tenant is counted on its own. Shared
+/// by `serve` and `openapi`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct Limits {
     /// Requests a second each tenant may make (429 with Retry-After beyond) [default:
@@ -218,6 +219,9 @@ pub(crate) struct Migrate {
 pub(crate) struct OpenApi {
     #[command(flatten)]
     pub(crate) endpoint: Endpoint,
+    /// The limits the document's server runs with (they add its 429 and 503).
+    #[command(flatten)]
+    pub(crate) limits: Limits,
 }
 
 /// `mcp-stdio`.
@@ -271,23 +275,22 @@ fn address(value: &str) -> Result<Unset<SocketAddr>, String> {
 
 /// A whole number above 0, or empty.
 fn positive(value: &str) -> Result<Unset<NonZeroU32>, String> {
-    match value {
-        "" => Ok(Unset(None)),
-        value => value
-            .parse()
-            .map(|n| Unset(Some(n)))
-            .map_err(|_| "is not a whole number above 0".into()),
-    }
+    number(value, "is not a whole number above 0")
 }
 
 /// A whole number, or empty.
 fn whole(value: &str) -> Result<Unset<u64>, String> {
+    number(value, "is not a whole number")
+}
+
+/// A number, or empty; `refusal` says what is wrong with anything else.
+fn number<T: std::str::FromStr>(value: &str, refusal: &str) -> Result<Unset<T>, String> {
     match value {
         "" => Ok(Unset(None)),
         value => value
             .parse()
             .map(|n| Unset(Some(n)))
-            .map_err(|_| "is not a whole number".into()),
+            .map_err(|_| refusal.to_owned()),
     }
 }
 
@@ -418,10 +421,38 @@ mod tests {
             (&["--trust-forwarded=maybe"], "maybe"),
             (&["--log-format", "xml"], "xml"),
             (&["--metrics-listen", "nowhere"], "nowhere"),
+            (&["--rate-limit", "0"], "a whole number above 0"),
+            (&["--rate-burst=-3"], "a whole number above 0"),
+            (&["--max-in-flight", "many"], "a whole number"),
+            (&["--request-timeout", "1.5"], "a whole number"),
         ] {
             let err = parse(args).expect_err(says);
             assert!(err.to_string().contains(says), "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn limits_default_to_no_rate_256_in_progress_and_60_seconds() {
+        let limits = serve(&[]).limits.resolve().unwrap();
+        assert_eq!(limits.rate, None);
+        assert_eq!(limits.max_in_flight, Some(256));
+        assert_eq!(limits.timeout, Some(Duration::from_secs(60)));
+        let off = serve(&["--max-in-flight", "0", "--request-timeout", "0"]);
+        let off = off.limits.resolve().unwrap();
+        assert_eq!((off.max_in_flight, off.timeout), (None, None));
+        let rated = serve(&["--rate-limit", "20"]).limits.resolve().unwrap();
+        let rate = rated.rate.unwrap();
+        assert_eq!(
+            (rate.per_second_limit().get(), rate.burst().get()),
+            (20, 20)
+        );
+        let burst = serve(&["--rate-limit", "20", "--rate-burst", "50"]);
+        assert_eq!(
+            burst.limits.resolve().unwrap().rate.unwrap().burst().get(),
+            50
+        );
+        let alone = serve(&["--rate-burst", "50"]).limits.resolve().unwrap_err();
+        assert!(alone.contains("needs --rate-limit"), "{alone}");
     }
 
     #[test]

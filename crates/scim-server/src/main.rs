@@ -244,6 +244,7 @@ fn openapi(openapi: cli::OpenApi) -> Result<(), String> {
     );
     let http = HttpConfig {
         tenant_in_path: openapi.endpoint.tenant_in_path,
+        limits: openapi.limits.resolve()?,
         ..HttpConfig::default()
     };
     let document = scim_http::openapi_document(&handler, &http);
