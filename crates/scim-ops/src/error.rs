@@ -9,6 +9,10 @@ use scim_schema::{SchemaError, ScimType, builtin};
 use scim_version::{ScimVersion, VersionConflict, VersionError};
 use serde_json::{Value, json};
 
+/// The `Retry-After` of a `503` for a store that cannot be reached: long enough for a
+/// lost connection to be made again, short enough that a client barely waits.
+const STORE_RETRY_AFTER_SECONDS: u64 = 2;
+
 /// What kind of failure an error is. [`status`](Self::status) and
 /// [`scim_type`](Self::scim_type) are the one mapping to HTTP and SCIM of every error
 /// of every layer:
@@ -21,6 +25,7 @@ use serde_json::{Value, json};
 /// | [`ProviderError::VersionMismatch`] / [`VersionConflict`] | `PreconditionFailed` | 412 | |
 /// | [`ProviderError::Invalid`] | `Invalid` | 400 | its own |
 /// | [`ProviderError::Storage`] | `Internal` | 500 | |
+/// | [`ProviderError::Unavailable`] (the store cannot be reached now) | `Unavailable` | 503, with `Retry-After: 2` | |
 /// | a tenant over its request rate or requests in progress (`scim-http`'s limits) | `TooManyRequests` | 429, with `Retry-After` | |
 /// | a request over its time limit (`scim-http`'s limits) | `Unavailable` | 503, with `Retry-After` | |
 /// | [`VersionError`] (a malformed `If-Match`) | `Invalid(InvalidValue)` | 400 | `invalidValue` |
@@ -244,8 +249,29 @@ impl From<ProviderError> for ScimError {
             ProviderError::Uniqueness { .. } => ErrorKind::Invalid(ScimType::Uniqueness),
             ProviderError::Invalid { scim_type, .. } => ErrorKind::Invalid(*scim_type),
             ProviderError::Storage { .. } => ErrorKind::Internal,
+            ProviderError::Unavailable { .. } => {
+                let wait = Duration::from_secs(STORE_RETRY_AFTER_SECONDS);
+                return Self::new(ErrorKind::Unavailable, err.to_string()).with_retry_after(wait);
+            }
             _ => ErrorKind::Internal,
         };
         Self::new(kind, err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_out_of_reach_is_a_503_to_retry() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let err = ScimError::from(ProviderError::unavailable("down", refused));
+        assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(err.retry_after, Some(Duration::from_secs(2)));
+        assert_eq!(err.to_json()["status"], "503");
+        let broken = std::io::Error::other("broken");
+        let failed = ScimError::from(ProviderError::storage("broken", broken));
+        assert_eq!((failed.status().as_u16(), failed.retry_after), (500, None));
     }
 }

@@ -93,6 +93,7 @@ pub(crate) fn observe_provider_error(err: &ProviderError) {
         ProviderError::VersionMismatch(_) => VERSION_MISMATCH,
         ProviderError::Invalid { .. } => "invalid",
         ProviderError::Storage { .. } => "storage",
+        ProviderError::Unavailable { .. } => "unavailable",
         _ => "other",
     });
 }

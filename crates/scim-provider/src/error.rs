@@ -44,6 +44,18 @@ pub enum ProviderError {
         /// The SCIM error type that describes it best.
         scim_type: ScimType,
     },
+    /// The storage cannot be reached now (its connection was lost, it is restarting,
+    /// no connection came free in time): trying again later may succeed, and nothing
+    /// of the failed call was applied unless the connection was lost while it
+    /// committed.
+    #[error("storage unavailable: {message}")]
+    Unavailable {
+        /// What failed.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// The storage failed.
     #[error("storage failure: {message}")]
     Storage {
@@ -69,6 +81,17 @@ impl ProviderError {
         Self::Invalid {
             message: message.into(),
             scim_type: ScimType::InvalidValue,
+        }
+    }
+
+    /// An [`Unavailable`](Self::Unavailable) store, wrapping the cause.
+    pub fn unavailable(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 

@@ -15,7 +15,7 @@ use clap::Parser as _;
 use scim_http::{HttpConfig, Principal, ScimService, StaticTokens};
 use scim_mcp::{McpConfig, McpService, ScimMcp};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
-use scim_provider::{InMemoryProvider, RequestContext, ResourceProvider};
+use scim_provider::{InMemoryProvider, ProviderError, RequestContext, ResourceProvider};
 use scim_schema::SchemaRegistry;
 use scim_sql::SqlProvider;
 
@@ -70,15 +70,37 @@ async fn open(database: &str, registry: Arc<SchemaRegistry>) -> Result<Store, St
     } else {
         format!("sqlite://{database}")
     };
-    let sql = SqlProvider::connect_with_registry(&url, registry)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))?;
-    let sql = Arc::new(sql);
+    let sql = Arc::new(connect(&url, registry).await?);
     Ok(Store {
         provider: sql.clone(),
         sql: Some(sql),
     })
 }
+
+/// Connects to a SQL database, trying again with backoff (and a warning each time)
+/// while it cannot be reached, as when the server starts before its database. Any
+/// other failure (a wrong password, a wrong URL) ends the start at once.
+async fn connect(url: &str, registry: Arc<SchemaRegistry>) -> Result<SqlProvider, String> {
+    let mut wait = std::time::Duration::from_millis(500);
+    loop {
+        match SqlProvider::connect_with_registry(url, registry.clone()).await {
+            Ok(sql) => return Ok(sql),
+            Err(err @ ProviderError::Unavailable { .. }) => {
+                tracing::warn!(
+                    database = %redact(url),
+                    retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "the database cannot be reached yet: {err}"
+                );
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_CONNECT_WAIT);
+            }
+            Err(err) => return Err(format!("cannot open the database {}: {err}", redact(url))),
+        }
+    }
+}
+
+/// The longest wait between two attempts to reach the database at start.
+const MAX_CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What agents may do.
 fn mcp_config(unconditional_writes: &[String]) -> McpConfig {

@@ -52,10 +52,43 @@ pub struct SqlProvider {
     statistics: Arc<Statistics>,
 }
 
-/// Maps a database error.
+/// Maps a database error: one that says the database cannot be reached now is
+/// [`ProviderError::Unavailable`] (a `503` a client retries), any other a storage
+/// failure.
 pub(crate) fn storage(err: sqlx::Error) -> ProviderError {
-    ProviderError::storage("database error", err)
+    match unreachable_database(&err) {
+        true => ProviderError::unavailable("the database cannot be reached", err),
+        false => ProviderError::storage("database error", err),
+    }
 }
+
+/// Whether `err` says the database cannot be reached now, rather than that a
+/// statement failed: the connection broke or was refused, no pooled connection came
+/// free in time, or the server is shutting down or starting (PostgreSQL's
+/// SQLSTATE class 08 and 57P01-57P03, too many connections 53300; MySQL's 08S01 and
+/// a killed connection, 70100).
+pub(crate) fn unreachable_database(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "53300" | "70100"
+                )
+        }),
+        _ => false,
+    }
+}
+
+/// How long a statement waits for a pooled connection (sqlx keeps trying to open one
+/// meanwhile) before it fails as [`ProviderError::Unavailable`]: a database that is
+/// down is answered `503` within this, not after a client has given up.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How many times a write transaction runs when the database keeps rolling it back to
 /// break a deadlock or a serialization conflict.
@@ -156,6 +189,7 @@ impl SqlProvider {
                 AnyPoolOptions::new()
                     .max_connections(8)
                     .test_before_acquire(false)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_with(options)
                     .await
             }
@@ -357,5 +391,35 @@ impl ResourceProvider for SqlProvider {
         ids: &[&str],
     ) -> Result<Vec<String>, ProviderError> {
         self.missing_ids(ctx, resource_types, ids).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_a_failed_statement_is_not() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for err in [
+            sqlx::Error::Io(refused),
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+        ] {
+            assert!(
+                matches!(storage(err), ProviderError::Unavailable { .. }),
+                "unavailable"
+            );
+        }
+        for err in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::Protocol("unexpected message".into()),
+            sqlx::Error::ColumnNotFound("id".into()),
+        ] {
+            assert!(
+                matches!(storage(err), ProviderError::Storage { .. }),
+                "a storage failure"
+            );
+        }
     }
 }
