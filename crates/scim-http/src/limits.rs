@@ -90,6 +90,22 @@ struct Usage {
     in_flight: AtomicUsize,
 }
 
+impl Usage {
+    /// Counts one more request in progress, unless `max` already are (`429`).
+    fn enter(usage: &Arc<Self>, max: usize) -> Result<Admission, ScimError> {
+        // Counted first, so that the count never misses a request let in; a refused
+        // one is uncounted when its admission drops.
+        let admission = Admission(Some(usage.clone()));
+        match usage.in_flight.fetch_add(1, Ordering::Acquire) < max {
+            true => Ok(admission),
+            false => Err(too_many(
+                format!("this tenant already has {max} requests in progress"),
+                Duration::from_secs(1),
+            )),
+        }
+    }
+}
+
 /// A request let in; while it lives, it counts as in progress.
 #[derive(Debug)]
 pub(crate) struct Admission(Option<Arc<Usage>>);
@@ -127,16 +143,7 @@ impl Limiter {
         }
         let usage = self.usage(tenant, rate);
         let admission = match max_in_flight {
-            Some(max) => {
-                let admission = Admission(Some(usage.clone()));
-                if usage.in_flight.fetch_add(1, Ordering::Acquire) >= max {
-                    return Err(too_many(
-                        format!("this tenant already has {max} requests in progress"),
-                        Duration::from_secs(1),
-                    ));
-                }
-                admission
-            }
+            Some(max) => Usage::enter(&usage, max)?,
             None => Admission(None),
         };
         if let Some(rate) = rate {

@@ -54,9 +54,9 @@ pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The longest request id taken from a client; a longer one is replaced.
 const MAX_REQUEST_ID: usize = 128;
 
-/// What routing learned about a request, for its labels and log fields. Nothing in
-/// it is shared between requests, so filling it touches no reference count other
-/// threads touch too.
+/// What routing learned about a request, for its labels and log fields. The route
+/// and the resource type are plain values, so filling them touches no reference
+/// count other threads touch too; the tenant (shared) is kept only when wanted.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Seen {
     /// The route template (`/{type}/{id}`); `unmatched` when no route applies.

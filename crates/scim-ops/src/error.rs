@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 /// The `Retry-After` of a `503` for a store that cannot be reached: long enough for a
 /// lost connection to be made again, short enough that a client barely waits.
-const STORE_RETRY_AFTER_SECONDS: u64 = 2;
+const STORE_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// What kind of failure an error is. [`status`](Self::status) and
 /// [`scim_type`](Self::scim_type) are the one mapping to HTTP and SCIM of every error
@@ -249,13 +249,14 @@ impl From<ProviderError> for ScimError {
             ProviderError::Uniqueness { .. } => ErrorKind::Invalid(ScimType::Uniqueness),
             ProviderError::Invalid { scim_type, .. } => ErrorKind::Invalid(*scim_type),
             ProviderError::Storage { .. } => ErrorKind::Internal,
-            ProviderError::Unavailable { .. } => {
-                let wait = Duration::from_secs(STORE_RETRY_AFTER_SECONDS);
-                return Self::new(ErrorKind::Unavailable, err.to_string()).with_retry_after(wait);
-            }
+            ProviderError::Unavailable { .. } => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         };
-        Self::new(kind, err.to_string())
+        let scim = Self::new(kind, err.to_string());
+        match kind {
+            ErrorKind::Unavailable => scim.with_retry_after(STORE_RETRY_AFTER),
+            _ => scim,
+        }
     }
 }
 

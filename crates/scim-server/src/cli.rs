@@ -264,33 +264,27 @@ fn public_url(value: &str) -> Result<Unset<BaseUrl>, String> {
 
 /// A socket address, or empty.
 fn address(value: &str) -> Result<Unset<SocketAddr>, String> {
-    match value {
-        "" => Ok(Unset(None)),
-        value => value
-            .parse()
-            .map(|a| Unset(Some(a)))
-            .map_err(|e| format!("{e}")),
-    }
+    parsed(value, |e: std::net::AddrParseError| e.to_string())
 }
 
 /// A whole number above 0, or empty.
 fn positive(value: &str) -> Result<Unset<NonZeroU32>, String> {
-    number(value, "is not a whole number above 0")
+    parsed(value, |_| "is not a whole number above 0".into())
 }
 
 /// A whole number, or empty.
 fn whole(value: &str) -> Result<Unset<u64>, String> {
-    number(value, "is not a whole number")
+    parsed(value, |_| "is not a whole number".into())
 }
 
-/// A number, or empty; `refusal` says what is wrong with anything else.
-fn number<T: std::str::FromStr>(value: &str, refusal: &str) -> Result<Unset<T>, String> {
+/// `value` parsed, or unset when empty; `refusal` says what is wrong otherwise.
+fn parsed<T: std::str::FromStr>(
+    value: &str,
+    refusal: impl FnOnce(T::Err) -> String,
+) -> Result<Unset<T>, String> {
     match value {
         "" => Ok(Unset(None)),
-        value => value
-            .parse()
-            .map(|n| Unset(Some(n)))
-            .map_err(|_| refusal.to_owned()),
+        value => value.parse().map(|v| Unset(Some(v))).map_err(refusal),
     }
 }
 

@@ -67,7 +67,7 @@ pub(crate) fn storage(err: sqlx::Error) -> ProviderError {
 /// free in time, or the server is shutting down or starting (PostgreSQL's
 /// SQLSTATE class 08 and 57P01-57P03, too many connections 53300; MySQL's 08S01 and
 /// a killed connection, 70100).
-pub(crate) fn unreachable_database(err: &sqlx::Error) -> bool {
+fn unreachable_database(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)

@@ -51,7 +51,7 @@ const ERRORS: [(&str, &str, &str); 11] = [
     (
         "503",
         "Unavailable",
-        "The request was not answered within the server's time limit; Retry-After says when to try again.",
+        "The request was not answered within the server's time limit, or the store could not be reached; Retry-After says when to try again.",
     ),
 ];
 
