@@ -252,12 +252,30 @@ impl From<ProviderError> for ScimError {
             ProviderError::Unavailable { .. } => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         };
+        if matches!(kind, ErrorKind::Internal | ErrorKind::Unavailable) {
+            // The client reads only the summary; the operator needs the cause.
+            tracing::warn!(cause = %causes(&err), "the store failed: {err}");
+        }
         let scim = Self::new(kind, err.to_string());
         match kind {
             ErrorKind::Unavailable => scim.with_retry_after(STORE_RETRY_AFTER),
             _ => scim,
         }
     }
+}
+
+/// The causes of `err`, joined by `: ` (empty when it has none).
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut text = String::new();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use scim_provider::{ListQuery, ResourceProvider, VersionedResource};
+use scim_provider::{ListQuery, ProviderError, ResourceProvider, VersionedResource};
 use scim_schema::{
     Filter, Projection, ResourceDefinition, SchemaRegistry, ScimType, ValidationOptions,
 };
@@ -110,6 +110,13 @@ impl ScimOperationHandler {
     ) -> Result<ScimOperationResponse, ScimError> {
         if request.operation.target() == Some(&Target::Me) {
             Box::pin(self.resolve_me(&mut request)).await?;
+        }
+        if self
+            .tenant_config(&request)
+            .compatibility
+            .allow_unknown_members
+        {
+            request.context = request.context.allowing_unknown_members();
         }
         // Every operation but a read is boxed: its state (kilobytes, for a bulk or a
         // patch) then stays out of the future every request builds and moves, and a
@@ -343,7 +350,10 @@ impl ScimOperationHandler {
     }
 
     /// Rejects group members that do not exist, unless the tenant allows them: one
-    /// provider call for all of them.
+    /// provider call for all of them, before the write, so any provider refuses them.
+    /// Providers that can also check in the write's atomic step (the in-memory and SQL
+    /// ones do, see `RequestContext::allowing_unknown_members`) refuse a member deleted
+    /// between this check and the write.
     pub(crate) async fn check_members(
         &self,
         request: &ScimOperationRequest,
@@ -357,15 +367,7 @@ impl ScimOperationHandler {
         if allowed || members.is_empty() {
             return Ok(());
         }
-        let member_types: Vec<&str> = definition
-            .top_level_attribute("members")
-            .and_then(|m| m.sub_attribute("$ref"))
-            .map(|r| r.reference_types.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|t| self.inner.registry.resource_type(t))
-            .map(|d| d.name())
-            .collect();
+        let member_types = self.inner.registry.member_types(definition);
         let missing = self
             .inner
             .provider
@@ -373,10 +375,7 @@ impl ScimOperationHandler {
             .await?;
         match missing.first() {
             None => Ok(()),
-            Some(member) => Err(ScimError::invalid(
-                ScimType::InvalidValue,
-                format!("member {member:?} does not exist"),
-            )),
+            Some(member) => Err(ProviderError::unknown_member(member).into()),
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct RequestContext {
     /// for (most requests never ask, so most never pay for it).
     request_id: OnceLock<Arc<str>>,
     principal: Option<Arc<str>>,
+    /// Whether writes may name members that are not stored.
+    unknown_members: bool,
 }
 
 impl PartialEq for RequestContext {
@@ -50,6 +52,7 @@ impl RequestContext {
             number: NEXT.fetch_add(1, Ordering::Relaxed),
             request_id: OnceLock::new(),
             principal: None,
+            unknown_members: false,
         }
     }
 
@@ -63,6 +66,23 @@ impl RequestContext {
     pub fn with_principal(mut self, principal: impl Into<Arc<str>>) -> Self {
         self.principal = Some(principal.into());
         self
+    }
+
+    /// Lets writes in this context name members that are not stored (a group listing
+    /// ids its resources will have later). Without it, the default, a provider refuses
+    /// a write that adds a member no stored resource is, with
+    /// [`ProviderError::unknown_member`](crate::ProviderError::unknown_member), checked in
+    /// the same atomic step as the write: a member deleted meanwhile is either removed
+    /// by its delete or refused here, never left listed.
+    pub fn allowing_unknown_members(mut self) -> Self {
+        self.unknown_members = true;
+        self
+    }
+
+    /// Whether writes may name members that are not stored (see
+    /// [`allowing_unknown_members`](Self::allowing_unknown_members)).
+    pub fn unknown_members_allowed(&self) -> bool {
+        self.unknown_members
     }
 
     /// The tenant.

@@ -84,6 +84,12 @@ impl ProviderError {
         }
     }
 
+    /// The [`Invalid`](Self::Invalid) refusal of a member no stored resource is (see
+    /// [`RequestContext::allowing_unknown_members`](crate::RequestContext::allowing_unknown_members)).
+    pub fn unknown_member(id: &str) -> Self {
+        Self::invalid(format!("member {id:?} does not exist"))
+    }
+
     /// An [`Unavailable`](Self::Unavailable) store, wrapping the cause.
     pub fn unavailable(
         message: impl Into<String>,

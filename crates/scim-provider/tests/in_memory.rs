@@ -63,7 +63,7 @@ async fn incremental_versions_equal_content_versions() {
 #[tokio::test]
 async fn members_added_before_the_user_exists_show_up_in_its_groups() {
     let provider = InMemoryProvider::new();
-    let ctx = RequestContext::new("early");
+    let ctx = RequestContext::new("early").allowing_unknown_members();
     let group = provider
         .create(&ctx, "Group", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Early",
                                         "members": [{"value": "future-user"}]}))

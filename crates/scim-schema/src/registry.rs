@@ -159,6 +159,21 @@ impl SchemaRegistry {
             .find(|d| d.name().eq_ignore_ascii_case(name))
     }
 
+    /// The names of the resource types `definition`'s `members` may refer to (the
+    /// registered ones among its `members.$ref` reference types), empty when it has no
+    /// members.
+    pub fn member_types(&self, definition: &ResourceDefinition) -> Vec<&str> {
+        definition
+            .top_level_attribute("members")
+            .and_then(|m| m.sub_attribute("$ref"))
+            .map(|r| r.reference_types.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| self.resource_type(t))
+            .map(|d| d.name())
+            .collect()
+    }
+
     /// The resource type served at this endpoint (`/Users`), compared
     /// case-insensitively, with or without the leading slash.
     pub fn resource_type_by_endpoint(&self, endpoint: &str) -> Option<&Arc<ResourceDefinition>> {

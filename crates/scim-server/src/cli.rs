@@ -41,6 +41,10 @@ pub(crate) enum Command {
     Serve(Serve),
     /// Run the database's pending migrations, print its schema version, and exit.
     Migrate(Migrate),
+    /// Check every stored resource and membership against the invariants writes keep
+    /// (versions, digests, members, unique userNames), print what is wrong, and exit
+    /// non-zero if anything is.
+    Audit(Migrate),
     /// Print the OpenAPI 3.1 document of the SCIM endpoint and exit.
     Openapi(OpenApi),
     /// Serve MCP on stdin and stdout for one tenant, logging to stderr.
@@ -207,7 +211,7 @@ pub(crate) struct Database {
     pub(crate) database: String,
 }
 
-/// `migrate`.
+/// `migrate` and `audit`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct Migrate {
     #[command(flatten)]
@@ -397,6 +401,10 @@ mod tests {
         assert!(matches!(
             parse(&["migrate", "--database", "memory"]),
             Ok(Command::Migrate(_))
+        ));
+        assert!(matches!(
+            parse(&["audit", "--database", "sqlite://x.db"]),
+            Ok(Command::Audit(_))
         ));
         match parse(&["openapi", "--public-url", "https://h/scim"]) {
             Ok(Command::Openapi(openapi)) => assert!(given(&openapi.endpoint.public_url).is_some()),

@@ -35,6 +35,7 @@ async fn main() -> std::process::ExitCode {
     let outcome = match command {
         Command::Serve(serve) => self::serve(serve).await,
         Command::Migrate(migrate) => self::migrate(migrate).await,
+        Command::Audit(audit) => self::audit(audit).await,
         Command::Openapi(openapi) => self::openapi(openapi),
         Command::McpStdio(stdio) => mcp_stdio(stdio).await,
     };
@@ -89,14 +90,33 @@ async fn connect(url: &str, registry: Arc<SchemaRegistry>) -> Result<SqlProvider
                 tracing::warn!(
                     database = %redact(url),
                     retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    "the database cannot be reached yet: {err}"
+                    "the database is not available yet: {}",
+                    with_causes(&err)
                 );
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(MAX_CONNECT_WAIT);
             }
-            Err(err) => return Err(format!("cannot open the database {}: {err}", redact(url))),
+            Err(err) => {
+                return Err(format!(
+                    "cannot open the database {}: {}",
+                    redact(url),
+                    with_causes(&err)
+                ));
+            }
         }
     }
+}
+
+/// An error and each of its causes, joined by `: `, for an operator to read.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 /// The longest wait between two attempts to reach the database at start.
@@ -253,6 +273,33 @@ async fn migrate(migrate: cli::Migrate) -> Result<(), String> {
         scim_sql::SCHEMA_VERSION
     );
     Ok(())
+}
+
+/// `audit`: every violation on its own line, then a summary; an error when there is
+/// any.
+async fn audit(audit: cli::Migrate) -> Result<(), String> {
+    let database = &audit.database.database;
+    let Some(sql) = open(database, Arc::new(SchemaRegistry::default()))
+        .await?
+        .sql
+    else {
+        return Err("the in-memory store starts empty: there is nothing to audit".into());
+    };
+    let found = sql.audit().await.map_err(|e| e.to_string())?;
+    for violation in &found.violations {
+        println!("{violation}");
+    }
+    println!(
+        "{}: {} resources, {} memberships, {} violations",
+        redact(database),
+        found.resources,
+        found.memberships,
+        found.violations.len()
+    );
+    match found.violations.len() {
+        0 => Ok(()),
+        n => Err(format!("the audit found {n} violations")),
+    }
 }
 
 /// `openapi`: the document of the endpoint these settings make.

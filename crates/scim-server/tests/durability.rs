@@ -53,16 +53,7 @@ fn creates_survive_sigkill() {
 
     let server = Server::start(&database, tenant, token);
     for id in &ids {
-        let (status, _, _) = server
-            .try_request(
-                "GET",
-                &format!("/scim/v2/Users/{id}"),
-                Some(token),
-                None,
-                &[],
-            )
-            .unwrap();
-        assert_eq!(status, 200, "user {id}, acknowledged with 201, was lost");
+        acknowledged_user(&server, token, id);
     }
     let (_, _, list) = server
         .try_request("GET", "/scim/v2/Users?count=0", Some(token), None, &[])

@@ -161,10 +161,7 @@ fn outage(variable: &str) {
             .expect("the server starts once the database is up")
     });
     let said = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(
-        said.contains("the database cannot be reached yet"),
-        "{said}"
-    );
+    assert!(said.contains("the database is not available yet"), "{said}");
 
     let (status, _, body) = server
         .try_request(

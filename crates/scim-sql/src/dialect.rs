@@ -57,6 +57,17 @@ impl Dialect {
         }
     }
 
+    /// The shared row-lock suffix of a `SELECT` inside a write transaction: rows others
+    /// may read but not change or delete until it ends. SQLite has none (see
+    /// [`for_update`](Self::for_update)).
+    pub(crate) fn for_share(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR SHARE",
+            Self::MySql => " LOCK IN SHARE MODE",
+        }
+    }
+
     /// The column type of keys (tenant, type, id and the indexed values) and of JSON
     /// text. MySQL's keys are `VARCHAR(190)` (an index key may hold 3,072 bytes) with
     /// a binary collation, so ids and externalId compare case-sensitively, as in SCIM.

@@ -10,12 +10,14 @@
 //! See [`SqlProvider`] for the schema, the locking and the filters it translates, and
 //! `docs/storage.md` for migrations and running many processes on one PostgreSQL.
 //!
-//! The modules: `provider` (connecting, the traits), `write` (create, replace,
+//! The modules: `provider` (connecting, the traits), `audit` (checking what is
+//! stored), `write` (create, replace,
 //! delete), `members` (memberships and rendering), `list` (listing), `filter_sql` (the
 //! filter translation), `indexed` (the indexed columns), `migrate` (the versioned
 //! schema), `statistics` (the planner's statistics), `dialect` (what differs between
 //! the databases), `row` (a stored row).
 
+mod audit;
 mod counts;
 mod dialect;
 mod filter_sql;
@@ -29,6 +31,7 @@ mod statistics;
 mod unique;
 mod write;
 
+pub use audit::{Audit, Violation};
 pub use dialect::Dialect;
 pub use migrate::SCHEMA_VERSION;
 pub use provider::SqlProvider;

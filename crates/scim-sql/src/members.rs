@@ -155,9 +155,12 @@ impl SqlProvider {
         tenant: &str,
         member: &str,
     ) -> Result<SetDigest, ProviderError> {
-        let rows = sqlx::query(
-            &self.sql("SELECT group_id FROM scim_members WHERE tenant = ? AND member_id = ?"),
-        )
+        // A locking read: on MySQL a plain one would read the transaction's snapshot,
+        // which may be older than a membership committed while this one waited.
+        let rows = sqlx::query(&self.sql(&format!(
+            "SELECT group_id FROM scim_members WHERE tenant = ? AND member_id = ?{}",
+            self.dialect.for_share()
+        )))
         .bind(tenant)
         .bind(member)
         .fetch_all(&mut *conn)
@@ -170,14 +173,16 @@ impl SqlProvider {
         Ok(ids.iter().map(String::as_str).collect())
     }
 
-    /// Recomputes the groups digest and version of every resource with this id.
+    /// Recomputes the groups digest and version of every resource with this id, its row
+    /// locked before its memberships are read, so no other write of its groups can
+    /// commit in between.
     pub(crate) async fn refresh_member(
         &self,
         conn: &mut AnyConnection,
         tenant: &str,
         member: &str,
     ) -> Result<(), ProviderError> {
-        let groups = self.groups_digest(conn, tenant, member).await?;
+        let mut groups = None;
         // One primary-key lookup per type that derives `groups`: an id alone is not
         // a key prefix, and a scan of the tenant would cost what the tenant holds.
         let holders = self
@@ -187,9 +192,10 @@ impl SqlProvider {
             .map(|d| d.name().to_owned())
             .collect::<Vec<_>>();
         for resource_type in holders {
-            let row = sqlx::query(&self.sql(
-                "SELECT base_hash, members_digest FROM scim_resources WHERE tenant = ? AND resource_type = ? AND id = ?",
-            ))
+            let row = sqlx::query(&self.sql(&format!(
+                "SELECT base_hash, members_digest FROM scim_resources WHERE tenant = ? AND resource_type = ? AND id = ?{}",
+                self.dialect.for_update()
+            )))
             .bind(tenant)
             .bind(&resource_type)
             .bind(member)
@@ -197,6 +203,10 @@ impl SqlProvider {
             .await
             .map_err(storage)?;
             let Some(row) = row else { continue };
+            let groups = match groups {
+                Some(groups) => groups,
+                None => *groups.insert(self.groups_digest(conn, tenant, member).await?),
+            };
             let base = from_hex(&row.try_get::<String, _>("base_hash").map_err(storage)?);
             let members = SetDigest::from_bytes(from_hex(
                 &row.try_get::<String, _>("members_digest")
@@ -218,14 +228,27 @@ impl SqlProvider {
         Ok(())
     }
 
+    ///
+    /// `Lock::Rows` reads them locked (the latest rows, on MySQL too, as in
+    /// `groups_digest`), for a write that holds the group's row; `Lock::None` reads
+    /// them as they are, to know which members to lock before the group's row (a
+    /// membership row locked before its group's row would wait in a cycle with a
+    /// membership change).
     pub(crate) async fn member_ids(
         &self,
         conn: &mut AnyConnection,
         ctx: &RequestContext,
         group_type: &str,
         id: &str,
+        lock: Lock,
     ) -> Result<Vec<String>, ProviderError> {
-        let rows = sqlx::query(&self.sql("SELECT member_id FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?"))
+        let suffix = match lock {
+            Lock::Rows => self.dialect.for_share(),
+            Lock::None => "",
+        };
+        let rows = sqlx::query(&self.sql(&format!(
+            "SELECT member_id FROM scim_members WHERE tenant = ? AND group_type = ? AND group_id = ?{suffix}"
+        )))
             .bind(ctx.tenant())
             .bind(group_type)
             .bind(id)
@@ -273,6 +296,61 @@ impl SqlProvider {
             .filter(|id| !found.contains(**id))
             .map(|id| (*id).to_owned())
             .collect())
+    }
+
+    /// Locks the stored rows of the members a write adds or removes, and refuses an
+    /// added one no stored resource of the group's member types is, unless the context
+    /// allows unknown members.
+    ///
+    /// Inside the write transaction, before the group's row (callers report a stale
+    /// group before this refusal). Joining or leaving a group changes the member's
+    /// `groups` and version, so the member's row is written too: locked first, two
+    /// writes of one member's groups (to two groups at once) take turns rather than
+    /// each computing its groups without the other's; and a delete of a member, which
+    /// locks it before its groups too, either waits for this write and then removes
+    /// the membership, or commits first and is not found here.
+    pub(crate) async fn lock_members(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &RequestContext,
+        definition: &ResourceDefinition,
+        adding: &[&str],
+        removing: &[&str],
+    ) -> Result<(), ProviderError> {
+        let types = self.registry().member_types(definition);
+        if types.is_empty() || (adding.is_empty() && removing.is_empty()) {
+            return Ok(());
+        }
+        let mut found = HashSet::new();
+        let mut ids: Vec<&str> = adding.iter().chain(removing).copied().collect();
+        // One order for every transaction: two never wait on each other's rows.
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(RENDER_CHUNK) {
+            let sql = self.sql(&format!(
+                "SELECT id FROM scim_resources WHERE tenant = ? AND resource_type IN ({}) AND id IN ({}) ORDER BY id{}",
+                placeholders(types.len()),
+                placeholders(chunk.len()),
+                self.dialect.for_update()
+            ));
+            let mut query = sqlx::query(&sql).bind(ctx.tenant());
+            for resource_type in &types {
+                query = query.bind(*resource_type);
+            }
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await.map_err(storage)? {
+                found.insert(row.try_get::<String, _>("id").map_err(storage)?);
+            }
+        }
+        if ctx.unknown_members_allowed() {
+            return Ok(());
+        }
+        match adding.iter().find(|id| !found.contains(**id)) {
+            Some(id) => Err(ProviderError::unknown_member(id)),
+            None => Ok(()),
+        }
     }
 
     /// Which of `ids` are members of the group: [`MEMBER_BATCH`] ids per query.
@@ -396,6 +474,11 @@ impl SqlProvider {
                 definition.name()
             )));
         }
+        let adding: Vec<&str> = delta.add.iter().map(|m| m.value.as_str()).collect();
+        let removing: Vec<&str> = delta.remove.iter().map(String::as_str).collect();
+        let members = self
+            .lock_members(conn, ctx, &definition, &adding, &removing)
+            .await;
         let stored = self
             .load(conn, ctx, definition.name(), id, true)
             .await?
@@ -403,6 +486,7 @@ impl SqlProvider {
         if let Some(conflict) = stale(&stored, expected) {
             return Err(conflict.into());
         }
+        members?;
         // Only the ids the delta names are looked up: the cost follows the delta, not
         // the group.
         let named: Vec<&str> = delta
@@ -519,6 +603,13 @@ impl SqlProvider {
         self.wrote(delta.add.len() + delta.remove.len()).await;
         Ok(result)
     }
+}
+
+/// Whether [`SqlProvider::member_ids`] locks the rows it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lock {
+    Rows,
+    None,
 }
 
 /// A [`member_batch_sql`](SqlProvider::member_batch_sql) statement with the group's

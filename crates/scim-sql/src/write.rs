@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
 
 use crate::indexed::{IndexedValues, delete_emails};
+use crate::members::Lock;
 use crate::provider::{SqlProvider, retrying, storage};
 use crate::row::{Stored, stale, to_hex};
 use crate::unique::UniqueKey;
@@ -76,9 +77,30 @@ impl SqlProvider {
         };
         let outcome = retrying(|| async {
             let mut tx = self.pool.begin().await.map_err(storage)?;
+            // The members it keeps, gains and loses are locked first, its row then,
+            // as deletes and membership changes do; a stale version is reported
+            // before a member deleted meanwhile.
+            let leaving = match (definition.has_members(), target) {
+                (true, Target::Existing { id, .. }) => {
+                    self.member_ids(&mut tx, ctx, definition.name(), id, Lock::None)
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            let leaving: Vec<&str> = leaving.iter().map(String::as_str).collect();
+            let members = self
+                .lock_members(
+                    &mut tx,
+                    ctx,
+                    &definition,
+                    &body_member_ids(&object),
+                    &leaving,
+                )
+                .await;
             let loaded = self
                 .load_for_write(&mut tx, ctx, &definition, &id, target)
                 .await?;
+            members?;
             let computed = compute(&definition, &id, object.clone(), &loaded);
             let stored = self
                 .persist(&mut tx, ctx, &definition, computed, &loaded)
@@ -129,7 +151,10 @@ impl SqlProvider {
             .ok()
             .and_then(|b| b.pointer("/meta/created").cloned());
         let old_members = match definition.has_members() {
-            true => self.member_ids(conn, ctx, definition.name(), id).await?,
+            true => {
+                self.member_ids(conn, ctx, definition.name(), id, Lock::Rows)
+                    .await?
+            }
             false => Vec::new(),
         };
         Ok(Loaded {
@@ -329,6 +354,13 @@ impl SqlProvider {
         let definition = self.definition(resource_type)?.clone();
         let (tenant, name) = (ctx.tenant(), definition.name());
         let mut tx = self.pool.begin().await.map_err(storage)?;
+        // A group's members first, then its row, as every membership change locks.
+        if definition.has_members() {
+            let members = self.member_ids(&mut tx, ctx, name, id, Lock::None).await?;
+            let members: Vec<&str> = members.iter().map(String::as_str).collect();
+            self.lock_members(&mut tx, ctx, &definition, &[], &members)
+                .await?;
+        }
         let stored = self
             .load(&mut tx, ctx, name, id, true)
             .await?
@@ -357,7 +389,7 @@ impl SqlProvider {
             .await
             .map_err(storage)?;
         if definition.has_members() {
-            let former = self.member_ids(&mut tx, ctx, name, id).await?;
+            let former = self.member_ids(&mut tx, ctx, name, id, Lock::Rows).await?;
             self.replace_members(&mut tx, ctx, name, id, &[]).await?;
             for member in &former {
                 self.refresh_member(&mut tx, tenant, member).await?;
@@ -372,10 +404,12 @@ impl SqlProvider {
         .fetch_all(&mut *tx)
         .await
         .map_err(storage)?;
-        let groups: Vec<(String, String)> = rows
+        let mut groups: Vec<(String, String)> = rows
             .iter()
             .filter_map(|r| Some((r.try_get("group_type").ok()?, r.try_get("group_id").ok()?)))
             .collect();
+        // In one order, so two deletes never wait on each other's groups in a cycle.
+        groups.sort_unstable();
         let delta = MembershipDelta {
             add: Vec::new(),
             remove: vec![id.to_owned()],
@@ -428,6 +462,20 @@ fn compute(
         members_digest,
         base,
     }
+}
+
+/// The ids a resource's `members` name.
+fn body_member_ids(object: &Map<String, Value>) -> Vec<&str> {
+    object
+        .get("members")
+        .and_then(Value::as_array)
+        .map(|members| {
+            members
+                .iter()
+                .filter_map(|m| m.get("value").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A statement that should have written a row wrote none.

@@ -64,14 +64,40 @@ impl MemberList {
 }
 
 /// Per tenant: which groups each id belongs to, and each group's display name, from
-/// which `User.groups` is derived.
+/// which `User.groups` is derived; and which ids are stored.
 #[derive(Debug, Default)]
 pub(super) struct Memberships {
     member_of: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
     group_names: HashMap<Arc<str>, Option<String>>,
+    /// Every stored id, with how many resource types store it. A write adding members
+    /// checks them here, under this lock, which a delete also holds while it reads
+    /// the groups it leaves: a member deleted meanwhile is refused, or its delete sees
+    /// the new membership and removes it.
+    stored: HashMap<Arc<str>, u32>,
 }
 
 impl Memberships {
+    pub(super) fn store(&mut self, id: &Arc<str>) {
+        *self.stored.entry(id.clone()).or_default() += 1;
+    }
+
+    pub(super) fn unstore(&mut self, id: &str) {
+        if let Some(count) = self.stored.get_mut(id) {
+            *count -= 1;
+            if *count == 0 {
+                self.stored.remove(id);
+            }
+        }
+    }
+
+    /// The first of `ids` no resource is stored as, if any.
+    pub(super) fn first_unknown<'a>(
+        &self,
+        mut ids: impl Iterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        ids.find(|id| !self.stored.contains_key(*id))
+    }
+
     pub(super) fn join(&mut self, member: &str, group: &Arc<str>) {
         self.member_of
             .entry(member.into())

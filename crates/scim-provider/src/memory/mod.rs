@@ -204,6 +204,15 @@ impl InMemoryProvider {
             }
         };
         state.check_unique(&shard.layout, &id, &keys)?;
+        // Locked now (shard, then memberships) to the end of the bookkeeping: a member
+        // deleted meanwhile is refused here, or its delete sees this group.
+        let mut memberships = tenant.memberships();
+        if !ctx.unknown_members_allowed() {
+            let ids = new_members.iter().flatten().map(|m| m.value.as_str());
+            if let Some(unknown) = memberships.first_unknown(ids) {
+                return Err(ProviderError::unknown_member(unknown));
+            }
+        }
         let base = crate::stamp_meta(base, shard.definition.name(), created);
         let members = new_members.map(MemberList::from_members);
         let current_members: Vec<String> = members
@@ -223,13 +232,13 @@ impl InMemoryProvider {
             None => {
                 let entry = Entry::new(&shard.definition, &base, members);
                 state.insert(&id, self.next_seq(), entry, keys);
+                memberships.store(&id);
             }
         }
 
         // Membership bookkeeping, under the shard lock (shard, then memberships).
         let mut touched = Vec::new();
         if shard.layout.has_members {
-            let mut memberships = tenant.memberships();
             memberships.set_group_name(&id, display_name);
             for gone in previous_members
                 .iter()
@@ -245,11 +254,12 @@ impl InMemoryProvider {
             touched.extend(current_members);
         }
         if shard.layout.has_groups {
-            let groups = tenant.memberships().derived_groups(&id);
+            let groups = memberships.derived_groups(&id);
             if let Some(entry) = state.get_mut(&id) {
                 entry.set_groups(groups);
             }
         }
+        drop(memberships);
         let stored = state
             .get(&id)
             .ok_or_else(|| ProviderError::not_found(resource_type, &*id))?
@@ -295,6 +305,7 @@ impl InMemoryProvider {
             if shard.layout.has_members {
                 memberships.forget_group(id);
             }
+            memberships.unstore(id);
             (former, memberships.groups_of(id))
         };
         drop(state);
@@ -311,7 +322,7 @@ impl InMemoryProvider {
             for shard in self.member_shards(&tenant) {
                 if shard.read().contains(&group) {
                     // Unconditional; a group deleted meanwhile needs nothing more.
-                    match self.apply_delta(&tenant, &shard, &group, &delta, None) {
+                    match self.apply_delta(ctx, &tenant, &shard, &group, &delta, None) {
                         Ok(_) | Err(ProviderError::NotFound { .. }) => {}
                         Err(other) => return Err(other),
                     }
@@ -333,6 +344,7 @@ impl InMemoryProvider {
 
     fn apply_delta(
         &self,
+        ctx: &RequestContext,
         tenant: &Tenant,
         shard: &Shard,
         id: &str,
@@ -350,6 +362,14 @@ impl InMemoryProvider {
             return Err(ProviderError::not_found(shard.definition.name(), id));
         };
         check_expected(&entry.version(), expected)?;
+        // Locked before the members change (see `write`).
+        let mut memberships = tenant.memberships();
+        if !ctx.unknown_members_allowed() {
+            let ids = delta.add.iter().map(|m| m.value.as_str());
+            if let Some(unknown) = memberships.first_unknown(ids) {
+                return Err(ProviderError::unknown_member(unknown));
+            }
+        }
         let members = entry.members.get_or_insert_with(Box::default);
         let added: Vec<String> = delta
             .add
@@ -375,16 +395,14 @@ impl InMemoryProvider {
         }
         entry.set_base(&shard.definition, &base);
         let version = entry.version();
-        {
-            let group: Arc<str> = id.into();
-            let mut memberships = tenant.memberships();
-            for member in &added {
-                memberships.join(member, &group);
-            }
-            for member in &removed {
-                memberships.leave(member, id);
-            }
+        let group: Arc<str> = id.into();
+        for member in &added {
+            memberships.join(member, &group);
         }
+        for member in &removed {
+            memberships.leave(member, id);
+        }
+        drop(memberships);
         drop(state);
         for member in added.iter().chain(&removed) {
             tenant.refresh_groups(member);
@@ -510,7 +528,7 @@ impl ResourceProvider for InMemoryProvider {
     ) -> Result<ScimVersion, ProviderError> {
         let tenant = self.tenant(ctx);
         let shard = self.shard(&tenant, resource_type)?;
-        self.apply_delta(&tenant, &shard, id, delta, expected)
+        self.apply_delta(ctx, &tenant, &shard, id, delta, expected)
     }
 
     async fn missing(

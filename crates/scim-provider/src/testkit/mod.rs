@@ -18,6 +18,7 @@
 //! naming the check and what differed.
 
 mod checks;
+mod members;
 
 use std::sync::Arc;
 
@@ -44,7 +45,11 @@ use crate::ResourceProvider;
 ///   [`Fetch`](crate::Fetch) that leaves out members and groups give the rest of the
 ///   resource unchanged, at the whole resource's version;
 /// - **concurrency**: tasks racing conditional updates of one resource: exactly one
-///   winner per version, and the final state counts every successful write.
+///   winner per version, and the final state counts every successful write;
+/// - **members that do not exist**: a write naming one is refused unless the context
+///   [allows it](crate::RequestContext::allowing_unknown_members); a member deleted
+///   while a write adds it ends in no group; a member added to (and removed from) two
+///   groups at once has both in its `groups`, at a version that hashes its content.
 ///
 /// Run it on a multi-threaded runtime so the concurrency check races for real.
 pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
@@ -57,5 +62,8 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
     checks::missing_members(&*provider).await;
     checks::serialized_reads(&*provider).await;
     checks::fetching_parts(&*provider).await;
+    members::unknown_members(&*provider).await;
+    members::deleted_while_added(provider.clone()).await;
+    members::two_groups_at_once(provider.clone()).await;
     checks::concurrency(provider).await;
 }

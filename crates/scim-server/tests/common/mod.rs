@@ -135,6 +135,34 @@ pub fn request(
     Ok((status, headers, body.to_owned()))
 }
 
+/// The user with this id, by `GET`: `200` and its body, or a panic naming it.
+pub fn acknowledged_user(server: &Server, token: &str, id: &str) -> String {
+    let (status, _, body) = server
+        .try_request(
+            "GET",
+            &format!("/scim/v2/Users/{id}"),
+            Some(token),
+            None,
+            &[],
+        )
+        .unwrap();
+    assert_eq!(status, 200, "acknowledged user {id}: {body}");
+    body
+}
+
+/// Runs `scim-server audit` on `database` and returns what it printed; panics when it
+/// finds any violation.
+pub fn audit(database: &str) -> String {
+    let audit = Command::new(env!("CARGO_BIN_EXE_scim-server"))
+        .args(["audit", "--database", database])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run scim-server audit");
+    let said = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert!(audit.status.success(), "audit: {said}");
+    said
+}
+
 pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers
         .iter()
