@@ -212,7 +212,7 @@ impl ResourceProvider for Gated {
 }
 
 #[test]
-fn the_openapi_document_names_429_and_503_only_when_limits_are_set() {
+fn the_openapi_document_names_429_only_when_limits_are_set_and_503_wherever_it_can_be() {
     let limited = service(Limits {
         max_in_flight: Some(8),
         timeout: Some(Duration::from_secs(5)),
@@ -230,11 +230,18 @@ fn the_openapi_document_names_429_and_503_only_when_limits_are_set() {
         "{too_many}"
     );
 
+    let discovery = &document["paths"]["/Schemas"]["get"]["responses"];
+    assert!(discovery.get("503").is_some(), "{discovery}");
+
+    // Without limits: no 429, a 503 where the store answers (it may be unreachable),
+    // none on discovery, which never reaches it.
     let open = service(Limits::default());
     let document = scim_http::openapi_document(open.handler(), open.config());
     let responses = &document["paths"]["/Users/{id}"]["get"]["responses"];
     assert!(
-        responses.get("429").is_none() && responses.get("503").is_none(),
+        responses.get("429").is_none() && responses.get("503").is_some(),
         "{responses}"
     );
+    let discovery = &document["paths"]["/Schemas"]["get"]["responses"];
+    assert!(discovery.get("503").is_none(), "{discovery}");
 }

@@ -51,7 +51,7 @@ const ERRORS: [(&str, &str, &str); 11] = [
     (
         "503",
         "Unavailable",
-        "The request was not answered within the server's time limit, or the store could not be reached; Retry-After says when to try again.",
+        "The store cannot be reached or written now, or the request was not answered within the server's time limit; Retry-After says when to try again.",
     ),
 ];
 
@@ -359,7 +359,9 @@ impl<'a> Writer<'a> {
         if limits.rate.is_some() || limits.max_in_flight.is_some() {
             all.insert("429".into(), error_ref("429"));
         }
-        if limits.timeout.is_some() {
+        // The store answers every operation but discovery: when it cannot be reached
+        // or written, that is a 503 too.
+        if limits.timeout.is_some() || tags != ["Discovery"] {
             all.insert("503".into(), error_ref("503"));
         }
         let mut operation = json!({
