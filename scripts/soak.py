@@ -80,6 +80,13 @@ class Client:
         self.turn = 0
         self.headers = {"Authorization": "Bearer " + token, "Content-Type": "application/scim+json"}
 
+    def another(self):
+        """A client of the same servers and token, with connections of its own."""
+        clone = Client([], "")
+        clone.servers, clone.headers = self.servers, self.headers
+        clone.connections = [None] * len(self.servers)
+        return clone
+
     def send(self, method, path, body=None, if_match=None):
         """(status, body as JSON or None, start, end, tag); status 0 when the outcome is
         unknown (the connection broke)."""
@@ -277,7 +284,7 @@ class Worker(threading.Thread):
                 return
             group = self.tenant.groups[0]
         user = self.random.choice(self.mine)
-        adder = Client([f"http://{s.hostname}:{s.port}{s.path}" for s in self.client.servers], self.tenant.token)
+        adder = self.client.another()
         body = {"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": user.id}]}]}
         outcome = {}
 
@@ -305,19 +312,19 @@ class Worker(threading.Thread):
             if len(self.tenant.groups) < 2:
                 return
             pair = self.random.sample(self.tenant.groups, 2)
-        helper = Worker(self.tenant, self.index, [], self.deadline, self.random.random())
-        helper.client = Client([f"http://{s.hostname}:{s.port}{s.path}" for s in self.client.servers], self.tenant.token)
-        helper.random = random.Random(self.random.random())
-        thread = threading.Thread(target=helper.toggle, args=(user, pair[1]))
+        other = self.client.another()
+        thread = threading.Thread(target=self.toggle, args=(user, pair[1]), kwargs={"client": other})
         thread.start()
         self.toggle(user, pair[0])
         thread.join()
         with lock:
             counts["two groups at once"] += 1
 
-    def toggle(self, user, group, conditional=False):
+    def toggle(self, user, group, conditional=False, client=None):
         """Adds the user to the group if it is not in it, else removes it; when
-        conditional, with If-Match from a read of the group, up to three times."""
+        conditional, with If-Match from a read of the group, up to three times. Another
+        thread's toggle passes a client of its own."""
+        client = client or self.client
         adding = not user.groups.get(group, False)
         operation = (
             {"op": "add", "path": "members", "value": [{"value": user.id}]}
@@ -329,13 +336,13 @@ class Worker(threading.Thread):
         for _ in range(3):
             if_match = observed = None
             if conditional:
-                status, reply, start, _, _ = self.client.send("GET", path)
+                status, reply, start, _, _ = client.send("GET", path)
                 self.expect("GET group", status, {200, 404})
                 if status != 200:
                     return
                 observed = (reply["meta"]["version"], start, None)
                 if_match = observed[0]
-            status, _, start, end, tag = self.client.send("PATCH", path, body, if_match)
+            status, _, start, end, tag = client.send("PATCH", path, body, if_match)
             record([group, user.id], start, end, tag)
             self.expect("PATCH members", status, {200, 404} | ({412} if if_match else set()))
             if status == 412:
@@ -505,7 +512,8 @@ def main():
         last = samples[-1]
         for i, pid in enumerate(args.pid):
             peak = max(s[1][i] for s in samples)
-            print(f"resident memory of {pid}: {warm[1][i] / 1024:.1f} MiB after warm-up ({warm[0]:.0f} s), "
+            print(f"resident memory of {pid}: {samples[0][1][i] / 1024:.1f} MiB at the start, "
+                  f"{warm[1][i] / 1024:.1f} MiB after warm-up ({warm[0]:.0f} s), "
                   f"{last[1][i] / 1024:.1f} MiB at the end, peak {peak / 1024:.1f} MiB")
             if last[1][i] > warm[1][i] * 1.25 + 16 * 1024:
                 violation(f"resident memory of {pid} grew from {warm[1][i]} KiB to {last[1][i]} KiB")
