@@ -11,7 +11,7 @@
 //! `docs/storage.md` for migrations and running many processes on one PostgreSQL.
 //!
 //! The modules: `provider` (connecting, the traits), `audit` (checking what is
-//! stored), `write` (create, replace,
+//! stored), `failure` (what a database error means), `write` (create, replace,
 //! delete), `members` (memberships and rendering), `list` (listing), `filter_sql` (the
 //! filter translation), `indexed` (the indexed columns), `migrate` (the versioned
 //! schema), `statistics` (the planner's statistics), `dialect` (what differs between
@@ -20,6 +20,7 @@
 mod audit;
 mod counts;
 mod dialect;
+mod failure;
 mod filter_sql;
 mod indexed;
 mod list;
