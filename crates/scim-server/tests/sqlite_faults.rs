@@ -211,8 +211,8 @@ fn a_database_file_that_cannot_be_written_answers_503_until_it_can() {
         .try_request("PATCH", &path, Some(TOKEN), Some(patch), &[])
         .unwrap();
     assert_unavailable(&reply, "a patch");
-    // Reads are served while the connection that read the file lives, and 503 once it
-    // has been replaced by one that cannot open the file for writing.
+    // Reads go on, from the handle SQLite opens read-only meanwhile; were that open to
+    // fail too, a 503 would be the right answer.
     let reply = server
         .try_request("GET", &path, Some(TOKEN), None, &[])
         .unwrap();
