@@ -32,7 +32,9 @@ impl ScimOperationHandler {
             return self.patch_members(request, definition, id, &delta).await;
         }
         let options = self.validation_options(request);
-        let (ctx, name) = (&request.context, definition.name());
+        // Its write is recorded as a PATCH in the change feed.
+        let patching = request.context.clone().as_patch();
+        let (ctx, name) = (&patching, definition.name());
         let stored = self
             .retrying(request, || async {
                 let current = self.provider().get(ctx, name, id).await?;

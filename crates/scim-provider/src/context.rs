@@ -27,6 +27,8 @@ pub struct RequestContext {
     principal: Option<Arc<str>>,
     /// Whether writes may name members that are not stored.
     unknown_members: bool,
+    /// Whether a replace in this context applies a PATCH.
+    patch: bool,
 }
 
 impl PartialEq for RequestContext {
@@ -53,6 +55,7 @@ impl RequestContext {
             request_id: OnceLock::new(),
             principal: None,
             unknown_members: false,
+            patch: false,
         }
     }
 
@@ -83,6 +86,21 @@ impl RequestContext {
     /// [`allowing_unknown_members`](Self::allowing_unknown_members)).
     pub fn unknown_members_allowed(&self) -> bool {
         self.unknown_members
+    }
+
+    /// Marks the writes of this context as applying a PATCH: a provider that records
+    /// [change events](crate::ChangeFeed) records a replace as
+    /// [`Patched`](crate::ChangeKind::Patched) rather than
+    /// [`Replaced`](crate::ChangeKind::Replaced). `scim-ops` sets it for the writes of a
+    /// PATCH.
+    pub fn as_patch(mut self) -> Self {
+        self.patch = true;
+        self
+    }
+
+    /// Whether the writes of this context apply a PATCH (see [`as_patch`](Self::as_patch)).
+    pub fn is_patch(&self) -> bool {
+        self.patch
     }
 
     /// The tenant.

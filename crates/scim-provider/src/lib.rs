@@ -14,6 +14,8 @@
 //!   write and recorded in `meta.version`.
 //! - [`InMemoryProvider`]: sharded by tenant and resource type, indexed, with group
 //!   membership stored as deltas.
+//! - [`ChangeFeed`]: every committed write as a [`ChangeEvent`], recorded with it, read
+//!   from a [`ChangeCursor`] or followed as a [`Subscription`].
 //! - `testkit` (feature `testkit`): the contract any provider must pass.
 //!
 //! ```
@@ -42,6 +44,7 @@
 //! # }).unwrap();
 //! ```
 
+mod changes;
 mod context;
 mod error;
 mod fetch;
@@ -54,6 +57,10 @@ mod resource;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use changes::{
+    Change, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal, Subscription,
+    SubscriptionError,
+};
 pub use context::RequestContext;
 pub use error::ProviderError;
 pub use fetch::Fetch;

@@ -6,10 +6,10 @@ use std::fmt;
 
 use scim_provider::{ProviderError, SetDigest, base_hash};
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::provider::{SqlProvider, storage};
-use crate::row::{from_hex, text};
+use crate::row::{from_hex, optional_text, text};
 use crate::{Dialect, row::Stored};
 
 /// What [`SqlProvider::audit`] read and found wrong.
@@ -298,12 +298,7 @@ fn resource_from(row: &sqlx::any::AnyRow) -> Result<Resource, sqlx::Error> {
         members: text(row, "members_digest")?,
         groups: text(row, "groups_digest")?,
         version: text(row, "version")?,
-        user_name: match row.try_get::<Option<String>, _>("user_name") {
-            Ok(name) => name,
-            Err(_) => row
-                .try_get::<Option<Vec<u8>>, _>("user_name")?
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
-        },
+        user_name: optional_text(row, "user_name")?,
     })
 }
 

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use scim_provider::{
+    Change, ChangeKind,
     Fetch, Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
     base_hash, group_reference,
 };
@@ -457,7 +458,8 @@ impl SqlProvider {
         ))
     }
 
-    /// Applies a membership delta inside a transaction.
+    /// Applies a membership delta inside a transaction; answers the group's version
+    /// and, when members joined or left, the change to record.
     pub(crate) async fn apply_delta(
         &self,
         conn: &mut AnyConnection,
@@ -466,7 +468,7 @@ impl SqlProvider {
         id: &str,
         delta: &MembershipDelta,
         expected: Option<&ScimVersion>,
-    ) -> Result<ScimVersion, ProviderError> {
+    ) -> Result<(ScimVersion, Option<Change>), ProviderError> {
         let definition = self.definition(group_type)?.clone();
         if !definition.has_members() {
             return Err(ProviderError::invalid(format!(
@@ -540,7 +542,7 @@ impl SqlProvider {
             changed.push((*member).to_owned());
         }
         if changed.is_empty() {
-            return Ok(stored.scim_version());
+            return Ok((stored.scim_version(), None));
         }
         let mut base: Value = serde_json::from_str(&stored.base)
             .map_err(|e| ProviderError::storage("stored resource is not JSON", e))?;
@@ -578,7 +580,17 @@ impl SqlProvider {
         for member in &changed {
             self.refresh_member(conn, ctx.tenant(), member).await?;
         }
-        Ok(version)
+        let change = Change {
+            resource_type: definition.name().to_owned(),
+            id: id.to_owned(),
+            kind: ChangeKind::MembersChanged {
+                added: added.into_iter().map(|m| m.value).collect(),
+                removed: removed.into_iter().map(str::to_owned).collect(),
+            },
+            version: Some(version.clone()),
+            previous_version: Some(stored.scim_version()),
+        };
+        Ok((version, Some(change)))
     }
 
     /// A membership delta in its own transaction.
@@ -590,18 +602,22 @@ impl SqlProvider {
         delta: &MembershipDelta,
         expected: Option<&ScimVersion>,
     ) -> Result<ScimVersion, ProviderError> {
-        let result = retrying(|| async {
+        let (version, recorded) = retrying(|| async {
             let mut tx = self.pool.begin().await.map_err(storage)?;
-            let result = self
+            let (version, change) = self
                 .apply_delta(&mut tx, ctx, resource_type, id, delta, expected)
                 .await?;
+            let mut outbox = self.outbox();
+            outbox.extend(change);
+            let recorded = self.flush(&mut tx, ctx.tenant(), outbox).await?;
             tx.commit().await.map_err(storage)?;
-            Ok(result)
+            Ok((version, recorded))
         })
         .await?;
+        self.committed(recorded);
         // Member rows count: a planner that last saw a small `scim_members` scans it.
         self.wrote(delta.add.len() + delta.remove.len()).await;
-        Ok(result)
+        Ok(version)
     }
 }
 

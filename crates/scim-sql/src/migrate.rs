@@ -14,7 +14,7 @@ use crate::row::text;
 
 /// The schema version this build migrates databases to (see
 /// [`SqlProvider::schema_version`](crate::SqlProvider::schema_version)).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// A key for PostgreSQL's advisory lock (any constant both processes agree on).
 const PG_LOCK_KEY: i64 = 0x5C1A_5C1A;
@@ -142,7 +142,55 @@ async fn apply_pending(
         }
         record(conn, dialect, 5, "SQLite counts resources per type").await?;
     }
+    if at < 6 {
+        for statement in v6_change_feed(dialect) {
+            sqlx::query(&statement).execute(&mut *conn).await?;
+        }
+        record(conn, dialect, 6, "change feed: events, heads, cursors").await?;
+    }
     Ok(())
+}
+
+/// Version 6: the change feed (see `outbox.rs`). `scim_changes` holds each tenant's
+/// events by sequence, `scim_change_heads` the last sequence each tenant has given
+/// out (its row is what orders concurrent writers' events), `scim_change_cursors`
+/// where each consumer (a webhook) has got to.
+fn v6_change_feed(dialect: Dialect) -> Vec<String> {
+    let (key, text) = dialect.types();
+    let mut statements = table_with_indexes(
+        dialect,
+        "scim_changes",
+        &format!(
+            "tenant {key} NOT NULL,
+            seq BIGINT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            resource_type {key} NOT NULL,
+            id {key} NOT NULL,
+            operation {key} NOT NULL,
+            version {key} NULL,
+            previous_version {key} NULL,
+            added {text} NULL,
+            removed {text} NULL,
+            PRIMARY KEY (tenant, seq)"
+        ),
+        &[("INDEX", "scim_changes_at", "at_ms")],
+    );
+    statements.extend(table_with_indexes(
+        dialect,
+        "scim_change_heads",
+        &format!("tenant {key} NOT NULL PRIMARY KEY, seq BIGINT NOT NULL"),
+        &[],
+    ));
+    statements.extend(table_with_indexes(
+        dialect,
+        "scim_change_cursors",
+        &format!(
+            "consumer {key} NOT NULL, tenant {key} NOT NULL, seq BIGINT NOT NULL, \
+             PRIMARY KEY (consumer, tenant)"
+        ),
+        &[],
+    ));
+    statements
 }
 
 /// The index that finds a group's last member position without reading its rows, so

@@ -15,6 +15,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::Dialect;
+use crate::feed::FeedSettings;
 pub(crate) use crate::failure::storage;
 use crate::failure::{out_of_transaction, sqlite_usable};
 use crate::migrate;
@@ -52,6 +53,7 @@ pub struct SqlProvider {
     pub(crate) exact_strings: bool,
     registry: Arc<SchemaRegistry>,
     statistics: Arc<Statistics>,
+    pub(crate) feed: FeedSettings,
 }
 
 /// How long a statement waits for a pooled connection (sqlx keeps trying to open one
@@ -172,6 +174,7 @@ impl SqlProvider {
             exact_strings: false,
             registry,
             statistics: Arc::default(),
+            feed: FeedSettings::default(),
         };
         provider.exact_strings = provider.migrate().await?;
         Ok(provider)

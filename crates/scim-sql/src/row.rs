@@ -64,6 +64,20 @@ pub(crate) fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<String, sqlx
     }
 }
 
+/// A text column that may be `NULL`, read as [`text`] reads one.
+pub(crate) fn optional_text(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    match row.try_get::<Option<String>, _>(column) {
+        Ok(text) => Ok(text),
+        Err(_) => row
+            .try_get::<Option<Vec<u8>>, _>(column)?
+            .map(|bytes| String::from_utf8(bytes).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+            .transpose(),
+    }
+}
+
 /// The conflict when `stored` is not at `expected`.
 pub(crate) fn stale(stored: &Stored, expected: Option<&ScimVersion>) -> Option<VersionConflict> {
     let expected = expected?;

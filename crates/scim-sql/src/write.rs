@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use scim_provider::{
-    Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
+    Change, ChangeKind, Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
     base_hash, stamp_meta,
 };
 use scim_schema::{DateTime, ResourceDefinition};
@@ -105,10 +105,21 @@ impl SqlProvider {
             let stored = self
                 .persist(&mut tx, ctx, &definition, computed, &loaded)
                 .await?;
+            let mut outbox = self.outbox();
+            outbox.push(Change {
+                resource_type: definition.name().to_owned(),
+                id: id.clone(),
+                kind: write_kind(ctx, target),
+                version: Some(stored.version().clone()),
+                previous_version: loaded.previous.as_ref().map(Stored::scim_version),
+            });
+            let recorded = self.flush(&mut tx, ctx.tenant(), outbox).await?;
             tx.commit().await.map_err(storage)?;
-            Ok(stored)
+            Ok((stored, recorded))
         })
         .await?;
+        let (outcome, recorded) = outcome;
+        self.committed(recorded);
         // The row, and a member row for each member (members, if any, are in the body).
         let members = object
             .get("members")
@@ -339,7 +350,8 @@ impl SqlProvider {
         id: &str,
         expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError> {
-        retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
+        let recorded = retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
+        self.committed(recorded);
         self.wrote(1).await;
         Ok(())
     }
@@ -350,9 +362,10 @@ impl SqlProvider {
         resource_type: &str,
         id: &str,
         expected: Option<&ScimVersion>,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<bool, ProviderError> {
         let definition = self.definition(resource_type)?.clone();
         let (tenant, name) = (ctx.tenant(), definition.name());
+        let mut outbox = self.outbox();
         let mut tx = self.pool.begin().await.map_err(storage)?;
         // A group's members first, then its row, as every membership change locks.
         if definition.has_members() {
@@ -388,6 +401,13 @@ impl SqlProvider {
         delete_emails(&mut tx, self.dialect, tenant, name, id)
             .await
             .map_err(storage)?;
+        outbox.push(Change {
+            resource_type: name.to_owned(),
+            id: id.to_owned(),
+            kind: ChangeKind::Deleted,
+            version: None,
+            previous_version: Some(stored.scim_version()),
+        });
         if definition.has_members() {
             let former = self.member_ids(&mut tx, ctx, name, id, Lock::Rows).await?;
             self.replace_members(&mut tx, ctx, name, id, &[]).await?;
@@ -416,11 +436,23 @@ impl SqlProvider {
         };
         for (group_type, group_id) in groups {
             // Unconditional, inside this transaction: the group is there.
-            self.apply_delta(&mut tx, ctx, &group_type, &group_id, &delta, None)
+            let (_, change) = self
+                .apply_delta(&mut tx, ctx, &group_type, &group_id, &delta, None)
                 .await?;
+            outbox.extend(change);
         }
+        let recorded = self.flush(&mut tx, tenant, outbox).await?;
         tx.commit().await.map_err(storage)?;
-        Ok(())
+        Ok(recorded)
+    }
+}
+
+/// What a create or replace in `ctx` records: a replace applying a PATCH is `patched`.
+fn write_kind(ctx: &RequestContext, target: Target<'_>) -> ChangeKind {
+    match target {
+        Target::New => ChangeKind::Created,
+        Target::Existing { .. } if ctx.is_patch() => ChangeKind::Patched,
+        Target::Existing { .. } => ChangeKind::Replaced,
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use scim_provider::testkit::run_provider_contract;
+use std::time::Duration;
+
+use scim_provider::testkit::{run_change_feed_contract, run_provider_contract};
 use scim_sql::SqlProvider;
 
 fn temp_sqlite_url() -> String {
@@ -22,12 +24,30 @@ async fn sqlite_keeps_the_contract() {
     run_provider_contract(Arc::new(provider)).await;
 }
 
+/// With the change feed on, writes still keep the provider contract (the outbox adds
+/// a lock to every write), and the feed keeps its own.
+async fn keeps_both_contracts_with_the_feed_on(url: &str) {
+    let provider = SqlProvider::connect(url)
+        .await
+        .expect("connect")
+        .with_change_feed(Duration::from_secs(3600));
+    let provider = Arc::new(provider);
+    run_change_feed_contract(provider.clone()).await;
+    run_provider_contract(provider).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_keeps_the_contracts_with_the_feed_on() {
+    keeps_both_contracts_with_the_feed_on(&temp_sqlite_url()).await;
+}
+
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn run_if_set(variable: &str) {
     match std::env::var(variable) {
         Ok(url) if !url.is_empty() => {
             let provider = SqlProvider::connect(&url).await.expect("connect");
             run_provider_contract(Arc::new(provider)).await;
+            keeps_both_contracts_with_the_feed_on(&url).await;
         }
         _ => eprintln!("skipped: {variable} is not set"),
     }

@@ -151,8 +151,9 @@ async fn postgres_migrates_once_under_concurrent_connects() {
     .fetch_one(&mut admin)
     .await
     .unwrap();
-    // The tables went to the fresh schema: resources, members, emails, migrations.
-    assert_eq!(sqlx::Row::get::<i64, _>(&tables, "n"), 4);
+    // The tables went to the fresh schema: resources, members, emails, migrations,
+    // and the change feed's changes, heads and cursors.
+    assert_eq!(sqlx::Row::get::<i64, _>(&tables, "n"), 7);
     admin
         .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())
         .await

@@ -1,5 +1,6 @@
 //! [`InMemoryProvider`]: every resource in memory, sharded by tenant and resource type.
 
+mod feed;
 mod index;
 mod list;
 mod members;
@@ -15,10 +16,11 @@ use scim_schema::{DateTime, SchemaRegistry};
 use scim_version::ScimVersion;
 use serde_json::{Map, Value};
 
+use self::feed::{Feed, Log};
 use self::members::{MemberList, Memberships};
 use self::shard::{Entry, Shard};
 use crate::{
-    Fetch, ListPage, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
+    Change, ChangeCursor, ChangeKind, ChangeSignal, Fetch, ListPage, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
     ResourceProvider, SerializedResource, VersionedResource, check_expected,
 };
 
@@ -48,6 +50,10 @@ pub struct InMemoryProvider {
     registry: Arc<SchemaRegistry>,
     tenants: RwLock<HashMap<Arc<str>, Arc<Tenant>>>,
     sequence: AtomicU64,
+    /// The change feed's settings; `None` while it is off.
+    feed: Option<Feed>,
+    signal: ChangeSignal,
+    saved_cursors: Mutex<HashMap<(String, String), ChangeCursor>>,
 }
 
 #[derive(Debug, Default)]
@@ -55,9 +61,15 @@ struct Tenant {
     shards: RwLock<HashMap<String, Arc<Shard>>>,
     /// Locked after a shard lock, never before one.
     memberships: Mutex<Memberships>,
+    /// The tenant's change events; locked last, after a shard lock and memberships.
+    log: Mutex<Log>,
 }
 
 impl Tenant {
+    fn log(&self) -> MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn memberships(&self) -> MutexGuard<'_, Memberships> {
         self.memberships
             .lock()
@@ -105,6 +117,9 @@ impl InMemoryProvider {
             registry,
             tenants: RwLock::new(HashMap::new()),
             sequence: AtomicU64::new(0),
+            feed: None,
+            signal: ChangeSignal::default(),
+            saved_cursors: Mutex::default(),
         }
     }
 
@@ -178,7 +193,7 @@ impl InMemoryProvider {
 
         let mut state = shard.write();
         let mut old_keys = Vec::new();
-        let (previous_members, created) = match target {
+        let (previous_members, created, previous_version) = match target {
             Target::New => {
                 if state.contains(&id) {
                     return Err(ProviderError::Uniqueness {
@@ -186,7 +201,7 @@ impl InMemoryProvider {
                         value: id.to_string(),
                     });
                 }
-                (Vec::new(), None)
+                (Vec::new(), None, None)
             }
             Target::Existing { expected, .. } => {
                 let Some(entry) = state.get(&id) else {
@@ -200,7 +215,8 @@ impl InMemoryProvider {
                     .as_ref()
                     .map(|m| m.ids().map(str::to_owned).collect())
                     .unwrap_or_default();
-                (previous, old.pointer("/meta/created").cloned())
+                let created = old.pointer("/meta/created").cloned();
+                (previous, created, Some(entry.version()))
             }
         };
         state.check_unique(&shard.layout, &id, &keys)?;
@@ -264,6 +280,19 @@ impl InMemoryProvider {
             .get(&id)
             .ok_or_else(|| ProviderError::not_found(resource_type, &*id))?
             .render(Fetch::ALL)?;
+        let kind = match target {
+            Target::New => ChangeKind::Created,
+            Target::Existing { .. } if ctx.is_patch() => ChangeKind::Patched,
+            Target::Existing { .. } => ChangeKind::Replaced,
+        };
+        let change = Change {
+            resource_type: shard.definition.name().to_owned(),
+            id: id.to_string(),
+            kind,
+            version: Some(stored.version().clone()),
+            previous_version,
+        };
+        self.record(&tenant, ctx.tenant(), change);
         drop(state);
 
         touched.sort_unstable();
@@ -308,6 +337,14 @@ impl InMemoryProvider {
             memberships.unstore(id);
             (former, memberships.groups_of(id))
         };
+        let change = Change {
+            resource_type: shard.definition.name().to_owned(),
+            id: id.to_owned(),
+            kind: ChangeKind::Deleted,
+            version: None,
+            previous_version: Some(entry.version()),
+        };
+        self.record(&tenant, ctx.tenant(), change);
         drop(state);
 
         for member in &former_members {
@@ -361,7 +398,8 @@ impl InMemoryProvider {
         let Some(entry) = state.get_mut(id) else {
             return Err(ProviderError::not_found(shard.definition.name(), id));
         };
-        check_expected(&entry.version(), expected)?;
+        let previous_version = entry.version();
+        check_expected(&previous_version, expected)?;
         // Locked before the members change (see `write`).
         let mut memberships = tenant.memberships();
         if !ctx.unknown_members_allowed() {
@@ -403,6 +441,17 @@ impl InMemoryProvider {
             memberships.leave(member, id);
         }
         drop(memberships);
+        let change = Change {
+            resource_type: shard.definition.name().to_owned(),
+            id: id.to_owned(),
+            version: Some(version.clone()),
+            previous_version: Some(previous_version),
+            kind: ChangeKind::MembersChanged {
+                added: added.clone(),
+                removed: removed.clone(),
+            },
+        };
+        self.record(tenant, ctx.tenant(), change);
         drop(state);
         for member in added.iter().chain(&removed) {
             tenant.refresh_groups(member);

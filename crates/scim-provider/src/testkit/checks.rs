@@ -7,20 +7,13 @@ use scim_schema::{Filter, ScimType, SortSpec};
 use scim_version::{ConditionalResult, ScimVersion};
 use serde_json::{Value, json};
 
+use super::{GROUP, USER, tenant};
 use crate::{
     ConditionalProvider, Fetch, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
     ResourceProvider, VersionedResource,
 };
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-fn tenant(check: &str) -> RequestContext {
-    RequestContext::new(format!(
-        "contract-{check}-{}",
-        crate::new_id().expect("randomness")
-    ))
-}
 
 fn user(name: &str) -> Value {
     json!({"schemas": [USER], "userName": name, "emails": [{"value": format!("{name}@example.com"), "type": "work"}]})

@@ -5,22 +5,15 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::{GROUP, USER, tenant};
 use crate::{
     ContentDigest, Member, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
 };
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// Rounds of each race: enough for the interleavings to differ.
 const ROUNDS: usize = 12;
 
-fn tenant(check: &str) -> RequestContext {
-    RequestContext::new(format!(
-        "contract-{check}-{}",
-        crate::new_id().expect("randomness")
-    ))
-}
 
 async fn create(provider: &dyn ResourceProvider, ctx: &RequestContext, kind: &str) -> String {
     let body = match kind {

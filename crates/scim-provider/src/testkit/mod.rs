@@ -18,11 +18,23 @@
 //! naming the check and what differed.
 
 mod checks;
+mod feed;
 mod members;
 
 use std::sync::Arc;
 
-use crate::ResourceProvider;
+use crate::{ChangeFeed, RequestContext, ResourceProvider};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// A fresh tenant for one check.
+fn tenant(check: &str) -> RequestContext {
+    RequestContext::new(format!(
+        "contract-{check}-{}",
+        crate::new_id().expect("randomness")
+    ))
+}
 
 /// Runs every contract check against `provider`:
 ///
@@ -66,4 +78,37 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
     members::deleted_while_added(provider.clone()).await;
     members::two_groups_at_once(provider.clone()).await;
     checks::concurrency(provider).await;
+}
+
+/// Runs every check of the change feed against `provider`, whose feed must be on with
+/// a retention of at least an hour:
+///
+/// - **one event per committed change**: create, replace, a replace in a
+///   [PATCH context](crate::RequestContext::as_patch), membership deltas and deletes
+///   each record one event with the version they returned and the one before; a
+///   member's delete records a `members_changed` for each group it left; a refused
+///   write (a stale version, a taken `userName`, a missing id) and a delta that changes
+///   nothing record none;
+/// - **order**: sequences run from 1 with no gap per tenant, and
+///   [`changes_since`](ChangeFeed::changes_since) pages through them from any cursor;
+/// - **tenants apart**: a tenant's feed holds only its events, and
+///   [`change_heads`](ChangeFeed::change_heads) names each tenant's last;
+/// - **cursors**: saved and loaded per consumer and tenant;
+/// - **racing writers**: tasks racing conditional updates and creates record exactly
+///   one event per success, and each resource's events chain (each one's previous
+///   version is the version of the one before);
+/// - **subscriptions**: a [`Subscription`](crate::Subscription) hands out what is
+///   there, then wakes for a write made after it started waiting.
+///
+/// Run it on a multi-threaded runtime so the writers race for real.
+pub async fn run_change_feed_contract<P>(provider: Arc<P>)
+where
+    P: ResourceProvider + ChangeFeed + 'static,
+{
+    feed::one_event_per_change(&*provider).await;
+    feed::refused_writes_record_nothing(&*provider).await;
+    feed::tenants_apart(&*provider).await;
+    feed::cursors(&*provider).await;
+    feed::racing_writers(provider.clone()).await;
+    feed::subscriptions(provider).await;
 }

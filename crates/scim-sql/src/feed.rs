@@ -1,0 +1,209 @@
+//! The SQL provider's [`ChangeFeed`]: reading `scim_changes`, pruning it, and the
+//! consumers' cursors (see `outbox.rs` for how events are written).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use scim_provider::{
+    Change, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal, ProviderError,
+};
+use scim_schema::DateTime;
+use scim_version::ScimVersion;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::watch;
+
+use crate::Dialect;
+use crate::provider::{SqlProvider, storage};
+use crate::row::{optional_text, text};
+
+/// Whether the feed is on, and the signal its commits fire.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FeedSettings {
+    /// How long events are kept; `None` while the feed is off.
+    pub(crate) retention: Option<Duration>,
+    pub(crate) signal: ChangeSignal,
+}
+
+impl SqlProvider {
+    /// Turns the change feed on: every write from now on records its events in its
+    /// own transaction (see [`ChangeFeed`]), and [`prune_changes`](ChangeFeed::prune_changes)
+    /// removes those older than `retention`.
+    pub fn with_change_feed(mut self, retention: Duration) -> Self {
+        self.feed.retention = Some(retention);
+        self
+    }
+}
+
+#[async_trait]
+impl ChangeFeed for SqlProvider {
+    async fn changes_since(
+        &self,
+        tenant: &str,
+        cursor: ChangeCursor,
+        limit: usize,
+    ) -> Result<Vec<ChangeEvent>, ProviderError> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT seq, at_ms, resource_type, id, operation, version, previous_version, added, removed \
+             FROM scim_changes WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?",
+        ))
+        .bind(tenant)
+        .bind(to_i64(cursor.sequence()))
+        .bind(to_i64(limit as u64))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        rows.iter().map(|row| event_from(tenant, row)).collect()
+    }
+
+    async fn change_heads(&self) -> Result<Vec<(String, ChangeCursor)>, ProviderError> {
+        let rows = sqlx::query("SELECT tenant, seq FROM scim_change_heads ORDER BY tenant")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
+        rows.iter()
+            .map(|row| {
+                let tenant = text(row, "tenant").map_err(storage)?;
+                let seq: i64 = row.try_get("seq").map_err(storage)?;
+                Ok((tenant, ChangeCursor::after(to_u64(seq))))
+            })
+            .collect()
+    }
+
+    /// Per tenant, the events up to the newest one older than the retention: what is
+    /// kept stays a run of sequences with no gap, whatever the writers' clocks did.
+    async fn prune_changes(&self) -> Result<u64, ProviderError> {
+        let Some(retention) = self.feed.retention else {
+            return Ok(0);
+        };
+        let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = (DateTime::now().unix_micros() / 1000).saturating_sub(retention_ms);
+        let rows = sqlx::query(&self.sql(
+            "SELECT tenant, MAX(seq) AS last FROM scim_changes WHERE at_ms < ? GROUP BY tenant",
+        ))
+        .bind(cutoff)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        let mut pruned = 0;
+        for row in rows {
+            let tenant = text(&row, "tenant").map_err(storage)?;
+            let last: i64 = row.try_get("last").map_err(storage)?;
+            let done = sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
+                .bind(&tenant)
+                .bind(last)
+                .execute(&self.pool)
+                .await
+                .map_err(storage)?;
+            pruned += done.rows_affected();
+        }
+        Ok(pruned)
+    }
+
+    async fn load_cursor(
+        &self,
+        consumer: &str,
+        tenant: &str,
+    ) -> Result<ChangeCursor, ProviderError> {
+        let row = sqlx::query(&self.sql(
+            "SELECT seq FROM scim_change_cursors WHERE consumer = ? AND tenant = ?",
+        ))
+        .bind(consumer)
+        .bind(tenant)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?;
+        match row {
+            Some(row) => Ok(ChangeCursor::after(to_u64(
+                row.try_get("seq").map_err(storage)?,
+            ))),
+            None => Ok(ChangeCursor::START),
+        }
+    }
+
+    async fn save_cursor(
+        &self,
+        consumer: &str,
+        tenant: &str,
+        cursor: ChangeCursor,
+    ) -> Result<(), ProviderError> {
+        let sql = match self.dialect {
+            Dialect::MySql => {
+                "INSERT INTO scim_change_cursors (consumer, tenant, seq) VALUES (?, ?, ?) \
+                 ON DUPLICATE KEY UPDATE seq = VALUES(seq)"
+            }
+            Dialect::Sqlite | Dialect::Postgres => {
+                "INSERT INTO scim_change_cursors (consumer, tenant, seq) VALUES (?, ?, ?) \
+                 ON CONFLICT (consumer, tenant) DO UPDATE SET seq = excluded.seq"
+            }
+        };
+        sqlx::query(&self.sql(sql))
+            .bind(consumer)
+            .bind(tenant)
+            .bind(to_i64(cursor.sequence()))
+            .execute(&self.pool)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    fn change_signal(&self) -> watch::Receiver<u64> {
+        self.feed.signal.subscribe()
+    }
+}
+
+/// One row of `scim_changes` as an event.
+fn event_from(tenant: &str, row: &AnyRow) -> Result<ChangeEvent, ProviderError> {
+    let text = |column: &str| text(row, column).map_err(storage);
+    let optional = |column: &str| optional_text(row, column).map_err(storage);
+    let version = |column: &str| -> Result<Option<ScimVersion>, ProviderError> {
+        optional(column)?
+            .map(|v| ScimVersion::from_hash(v).map_err(|e| ProviderError::storage("a stored version is not one", e)))
+            .transpose()
+    };
+    let ids = |column: &str| -> Result<Vec<String>, ProviderError> {
+        match optional(column)? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| ProviderError::storage("stored member ids are not a JSON list", e)),
+            None => Ok(Vec::new()),
+        }
+    };
+    let kind = match text("operation")?.as_str() {
+        "created" => ChangeKind::Created,
+        "replaced" => ChangeKind::Replaced,
+        "patched" => ChangeKind::Patched,
+        "deleted" => ChangeKind::Deleted,
+        "members_changed" => ChangeKind::MembersChanged {
+            added: ids("added")?,
+            removed: ids("removed")?,
+        },
+        other => {
+            return Err(ProviderError::Storage {
+                message: format!("unknown stored change operation {other:?}"),
+                source: None,
+            });
+        }
+    };
+    let at_ms: i64 = row.try_get("at_ms").map_err(storage)?;
+    let seq: i64 = row.try_get("seq").map_err(storage)?;
+    Ok(ChangeEvent {
+        tenant: tenant.to_owned(),
+        sequence: to_u64(seq),
+        time: DateTime::from_unix(at_ms.div_euclid(1000), (at_ms.rem_euclid(1000) as u32) * 1_000_000),
+        change: Change {
+            resource_type: text("resource_type")?,
+            id: text("id")?,
+            kind,
+            version: version("version")?,
+            previous_version: version("previous_version")?,
+        },
+    })
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
