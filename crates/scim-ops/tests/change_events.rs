@@ -61,7 +61,11 @@ async fn racing_patches_retried_record_one_event_each() {
     let events = events(&provider).await;
     let mut expected = vec!["created"];
     expected.extend(["patched"; 16]);
-    assert_eq!(kinds(&events), expected, "lost races retried record nothing");
+    assert_eq!(
+        kinds(&events),
+        expected,
+        "lost races retried record nothing"
+    );
     assert_chained(&events);
     let now = run(&handler, ScimOperationRequest::get("User", &id)).await;
     assert_eq!(events.last().unwrap().change.version, now.current_version);
@@ -91,8 +95,10 @@ async fn racing_membership_patches_record_one_event_each() {
     let group_events: Vec<&ChangeEvent> = events.iter().filter(|e| e.change.id == gid).collect();
     assert_eq!(group_events.len(), 9, "the create and one per member added");
     for event in &group_events[1..] {
-        assert!(matches!(&event.change.kind, ChangeKind::MembersChanged { added, removed }
-            if added.len() == 1 && removed.is_empty()));
+        assert!(
+            matches!(&event.change.kind, ChangeKind::MembersChanged { added, removed }
+            if added.len() == 1 && removed.is_empty())
+        );
     }
 }
 
@@ -103,23 +109,49 @@ async fn refused_and_empty_writes_record_nothing() {
     let created = run(&handler, ScimOperationRequest::get("User", &id)).await;
     let first = created.current_version.clone().unwrap();
     let title = patch_body(json!([{"op": "replace", "path": "title", "value": "Boss"}]));
-    let patched = run(&handler, ScimOperationRequest::patch("User", &id, title.clone())).await;
+    let patched = run(
+        &handler,
+        ScimOperationRequest::patch("User", &id, title.clone()),
+    )
+    .await;
     assert_eq!(patched.status, 200);
     // Stale If-Match, on every write.
     let stale = |request: ScimOperationRequest| request.if_match(&first);
     let responses = [
-        run(&handler, stale(ScimOperationRequest::patch("User", &id, title.clone()))).await,
-        run(&handler, stale(ScimOperationRequest::replace("User", &id, user("other")))).await,
+        run(
+            &handler,
+            stale(ScimOperationRequest::patch("User", &id, title.clone())),
+        )
+        .await,
+        run(
+            &handler,
+            stale(ScimOperationRequest::replace("User", &id, user("other"))),
+        )
+        .await,
         run(&handler, stale(ScimOperationRequest::delete("User", &id))).await,
     ];
     for response in responses {
         assert_eq!(response.status, 412, "{:?}", response.body);
     }
     // A PATCH that changes nothing, a bad body, a taken name, a missing id.
-    assert_eq!(run(&handler, ScimOperationRequest::patch("User", &id, title)).await.status, 200);
+    assert_eq!(
+        run(&handler, ScimOperationRequest::patch("User", &id, title))
+            .await
+            .status,
+        200
+    );
     let bad = patch_body(json!([{"op": "explode", "path": "title"}]));
-    assert_eq!(run(&handler, ScimOperationRequest::patch("User", &id, bad)).await.status, 400);
-    let taken = run(&handler, ScimOperationRequest::create("User", user("STALE"))).await;
+    assert_eq!(
+        run(&handler, ScimOperationRequest::patch("User", &id, bad))
+            .await
+            .status,
+        400
+    );
+    let taken = run(
+        &handler,
+        ScimOperationRequest::create("User", user("STALE")),
+    )
+    .await;
     assert_eq!(taken.status, 409);
     let missing = run(&handler, ScimOperationRequest::delete("User", "nope")).await;
     assert_eq!(missing.status, 404);
@@ -129,7 +161,10 @@ async fn refused_and_empty_writes_record_nothing() {
     let events = events(&provider).await;
     assert_eq!(kinds(&events), ["created", "patched", "deleted"]);
     assert_chained(&events);
-    assert_eq!(events[2].change.version, None::<ScimVersion>, "a delete leaves no version");
+    assert_eq!(
+        events[2].change.version, None::<ScimVersion>,
+        "a delete leaves no version"
+    );
 }
 
 #[tokio::test]

@@ -89,6 +89,56 @@ pub(crate) struct Serve {
     pub(crate) telemetry: Telemetry,
     #[command(flatten)]
     pub(crate) limits: Limits,
+    #[command(flatten)]
+    pub(crate) events: Events,
+}
+
+/// Change events, delivered to webhooks.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Events {
+    /// POST every change event as JSON to this http:// URL, in order, until it answers
+    /// 2xx; repeat the flag for more (SCIM_WEBHOOK_URL: a comma-separated list). Turns
+    /// the change feed on.
+    #[arg(
+        long = "webhook",
+        env = "SCIM_WEBHOOK_URL",
+        value_name = "URL",
+        value_delimiter = ',',
+        value_parser = webhook_url
+    )]
+    pub(crate) webhooks: Vec<Unset<http::Uri>>,
+    /// Sign each delivery: X-Scim-Signature: sha256=HEX, the HMAC-SHA256 of the body
+    /// under this key.
+    #[arg(
+        long,
+        env = "SCIM_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub(crate) webhook_secret: Option<String>,
+    /// Hours change events are kept for webhooks that cannot take them yet [default:
+    /// 168].
+    #[arg(long, env = "SCIM_EVENT_RETENTION", value_name = "HOURS", value_parser = positive)]
+    pub(crate) event_retention: Option<Unset<NonZeroU32>>,
+}
+
+impl Events {
+    /// Hours events are kept, unless set.
+    pub(crate) const RETENTION_HOURS: u32 = 168;
+
+    /// The webhooks, when any URL is given.
+    pub(crate) fn resolve(&self) -> Option<crate::webhooks::Webhooks> {
+        let urls: Vec<http::Uri> = self.webhooks.iter().filter_map(|u| u.0.clone()).collect();
+        if urls.is_empty() {
+            return None;
+        }
+        let hours = given(&self.event_retention).map_or(Self::RETENTION_HOURS, NonZeroU32::get);
+        Some(crate::webhooks::Webhooks {
+            urls,
+            secret: self.webhook_secret.clone().filter(|s| !s.is_empty()),
+            retention: Duration::from_secs(u64::from(hours) * 3600),
+        })
+    }
 }
 
 /// What each tenant may ask of the server; each tenant is counted on its own. Shared
@@ -266,6 +316,14 @@ fn public_url(value: &str) -> Result<Unset<BaseUrl>, String> {
     }
 }
 
+/// A webhook URL, or empty.
+fn webhook_url(value: &str) -> Result<Unset<http::Uri>, String> {
+    match value.trim() {
+        "" => Ok(Unset(None)),
+        url => crate::webhooks::Webhooks::url(url).map(|u| Unset(Some(u))),
+    }
+}
+
 /// A socket address, or empty.
 fn address(value: &str) -> Result<Unset<SocketAddr>, String> {
     parsed(value, |e: std::net::AddrParseError| e.to_string())
@@ -383,6 +441,31 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_turn_the_feed_on() {
+        assert!(serve(&[]).events.resolve().is_none());
+        let events = serve(&[
+            "--webhook",
+            "http://127.0.0.1:9000/a",
+            "--webhook=http://hooks.internal/b",
+            "--webhook-secret",
+            "k",
+            "--event-retention",
+            "2",
+        ])
+        .events
+        .resolve()
+        .unwrap();
+        let urls: Vec<String> = events.urls.iter().map(ToString::to_string).collect();
+        assert_eq!(urls, ["http://127.0.0.1:9000/a", "http://hooks.internal/b"]);
+        assert_eq!(events.secret.as_deref(), Some("k"));
+        assert_eq!(events.retention, Duration::from_secs(7200));
+        let unsigned = serve(&["--webhook", "http://h/", "--webhook-secret="]);
+        let unsigned = unsigned.events.resolve().unwrap();
+        assert_eq!(unsigned.secret, None);
+        assert_eq!(unsigned.retention, Duration::from_secs(168 * 3600));
+    }
+
+    #[test]
     fn serve_is_the_default() {
         let serve = serve(&["--listen", "127.0.0.1:2", "--trust-forwarded"]);
         assert_eq!(serve.listen, "127.0.0.1:2");
@@ -427,6 +510,12 @@ mod tests {
             (&["--rate-burst=-3"], "a whole number above 0"),
             (&["--max-in-flight", "many"], "a whole number"),
             (&["--request-timeout", "1.5"], "a whole number"),
+            (
+                &["--webhook", "https://hooks.example.com/"],
+                "https is not supported",
+            ),
+            (&["--webhook", "hooks"], "needs http://"),
+            (&["--event-retention", "0"], "a whole number above 0"),
         ] {
             let err = parse(args).expect_err(says);
             assert!(err.to_string().contains(says), "{args:?}: {err}");
@@ -478,6 +567,9 @@ mod tests {
             "SCIM_RATE_BURST",
             "SCIM_MAX_IN_FLIGHT",
             "SCIM_REQUEST_TIMEOUT",
+            "SCIM_WEBHOOK_URL",
+            "SCIM_WEBHOOK_SECRET",
+            "SCIM_EVENT_RETENTION",
             "RUST_LOG",
         ] {
             assert!(

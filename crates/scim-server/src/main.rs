@@ -7,6 +7,7 @@ mod app;
 mod cli;
 mod logs;
 mod telemetry;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -15,7 +16,9 @@ use clap::Parser as _;
 use scim_http::{HttpConfig, Principal, ScimService, StaticTokens};
 use scim_mcp::{McpConfig, McpService, ScimMcp};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
-use scim_provider::{InMemoryProvider, ProviderError, RequestContext, ResourceProvider};
+use scim_provider::{
+    ChangeFeed, InMemoryProvider, ProviderError, RequestContext, ResourceProvider,
+};
 use scim_schema::SchemaRegistry;
 use scim_sql::SqlProvider;
 
@@ -50,19 +53,30 @@ async fn main() -> std::process::ExitCode {
     code
 }
 
-/// The store a `--database` value names: the provider, and the SQL provider behind it
-/// when there is one (for its pool gauges).
+/// The store a `--database` value names: the provider, its change feed, and the SQL
+/// provider behind it when there is one (for its pool gauges).
 struct Store {
     provider: Arc<dyn ResourceProvider>,
+    feed: Arc<dyn ChangeFeed>,
     sql: Option<Arc<SqlProvider>>,
 }
 
-/// Opens the store a `--database` value names, creating or migrating its schema.
-async fn open(database: &str, registry: Arc<SchemaRegistry>) -> Result<Store, String> {
+/// Opens the store a `--database` value names, creating or migrating its schema; its
+/// change feed is on, keeping events for `retention`, when that is given.
+async fn open(
+    database: &str,
+    registry: Arc<SchemaRegistry>,
+    retention: Option<std::time::Duration>,
+) -> Result<Store, String> {
     if database == "memory" {
-        let provider = Arc::new(InMemoryProvider::with_registry(registry));
+        let mut memory = InMemoryProvider::with_registry(registry);
+        if let Some(retention) = retention {
+            memory = memory.with_change_feed(retention);
+        }
+        let memory = Arc::new(memory);
         return Ok(Store {
-            provider,
+            provider: memory.clone(),
+            feed: memory,
             sql: None,
         });
     }
@@ -71,9 +85,14 @@ async fn open(database: &str, registry: Arc<SchemaRegistry>) -> Result<Store, St
     } else {
         format!("sqlite://{database}")
     };
-    let sql = Arc::new(connect(&url, registry).await?);
+    let mut sql = connect(&url, registry).await?;
+    if let Some(retention) = retention {
+        sql = sql.with_change_feed(retention);
+    }
+    let sql = Arc::new(sql);
     Ok(Store {
         provider: sql.clone(),
+        feed: sql.clone(),
         sql: Some(sql),
     })
 }
@@ -174,8 +193,13 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         false => None,
     };
     let limits = serve.limits.resolve()?;
+    let webhooks = serve.events.resolve();
     let registry = Arc::new(SchemaRegistry::default());
-    let store = open(&serve.database.database, registry.clone()).await?;
+    let retention = webhooks.as_ref().map(|w| w.retention);
+    let store = open(&serve.database.database, registry.clone(), retention).await?;
+    if let Some(webhooks) = &webhooks {
+        webhooks.start(store.feed.clone());
+    }
 
     let listener = tokio::net::TcpListener::bind(&serve.listen)
         .await
@@ -227,6 +251,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         database = %redact(&serve.database.database),
         trust_forwarded = serve.trust_forwarded,
         tenant_in_path = serve.endpoint.tenant_in_path,
+        webhooks = webhooks.as_ref().map_or(0, |w| w.urls.len()),
         "SCIM server listening"
     );
     axum::serve(listener, app::App::new(scim, mcp, here).into_make_service())
@@ -262,7 +287,7 @@ async fn serve_metrics(
 async fn migrate(migrate: cli::Migrate) -> Result<(), String> {
     let database = &migrate.database.database;
     let registry = Arc::new(SchemaRegistry::default());
-    let Some(sql) = open(database, registry).await?.sql else {
+    let Some(sql) = open(database, registry, None).await?.sql else {
         println!("the in-memory store has no schema to migrate");
         return Ok(());
     };
@@ -279,7 +304,7 @@ async fn migrate(migrate: cli::Migrate) -> Result<(), String> {
 /// any.
 async fn audit(audit: cli::Migrate) -> Result<(), String> {
     let database = &audit.database.database;
-    let Some(sql) = open(database, Arc::new(SchemaRegistry::default()))
+    let Some(sql) = open(database, Arc::new(SchemaRegistry::default()), None)
         .await?
         .sql
     else {
@@ -325,7 +350,7 @@ fn openapi(openapi: cli::OpenApi) -> Result<(), String> {
 /// MCP on stdin and stdout, every call for the configured tenant.
 async fn mcp_stdio(stdio: cli::McpStdio) -> Result<(), String> {
     let registry = Arc::new(SchemaRegistry::default());
-    let store = open(&stdio.database.database, registry.clone()).await?;
+    let store = open(&stdio.database.database, registry.clone(), None).await?;
     let base_url = cli::given(&stdio.public_url)
         .unwrap_or_else(|| BaseUrl::new("http://127.0.0.1:8080/scim/v2"));
     let handler = ScimOperationHandler::new(store.provider, registry, ServiceConfig::at(base_url));

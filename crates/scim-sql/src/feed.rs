@@ -89,12 +89,13 @@ impl ChangeFeed for SqlProvider {
         for row in rows {
             let tenant = text(&row, "tenant").map_err(storage)?;
             let last: i64 = row.try_get("last").map_err(storage)?;
-            let done = sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
-                .bind(&tenant)
-                .bind(last)
-                .execute(&self.pool)
-                .await
-                .map_err(storage)?;
+            let done =
+                sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
+                    .bind(&tenant)
+                    .bind(last)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(storage)?;
             pruned += done.rows_affected();
         }
         Ok(pruned)
@@ -105,9 +106,9 @@ impl ChangeFeed for SqlProvider {
         consumer: &str,
         tenant: &str,
     ) -> Result<ChangeCursor, ProviderError> {
-        let row = sqlx::query(&self.sql(
-            "SELECT seq FROM scim_change_cursors WHERE consumer = ? AND tenant = ?",
-        ))
+        let row = sqlx::query(
+            &self.sql("SELECT seq FROM scim_change_cursors WHERE consumer = ? AND tenant = ?"),
+        )
         .bind(consumer)
         .bind(tenant)
         .fetch_optional(&self.pool)
@@ -158,7 +159,10 @@ fn event_from(tenant: &str, row: &AnyRow) -> Result<ChangeEvent, ProviderError> 
     let optional = |column: &str| optional_text(row, column).map_err(storage);
     let version = |column: &str| -> Result<Option<ScimVersion>, ProviderError> {
         optional(column)?
-            .map(|v| ScimVersion::from_hash(v).map_err(|e| ProviderError::storage("a stored version is not one", e)))
+            .map(|v| {
+                ScimVersion::from_hash(v)
+                    .map_err(|e| ProviderError::storage("a stored version is not one", e))
+            })
             .transpose()
     };
     let ids = |column: &str| -> Result<Vec<String>, ProviderError> {
@@ -189,7 +193,10 @@ fn event_from(tenant: &str, row: &AnyRow) -> Result<ChangeEvent, ProviderError> 
     Ok(ChangeEvent {
         tenant: tenant.to_owned(),
         sequence: to_u64(seq),
-        time: DateTime::from_unix(at_ms.div_euclid(1000), (at_ms.rem_euclid(1000) as u32) * 1_000_000),
+        time: DateTime::from_unix(
+            at_ms.div_euclid(1000),
+            (at_ms.rem_euclid(1000) as u32) * 1_000_000,
+        ),
         change: Change {
             resource_type: text("resource_type")?,
             id: text("id")?,

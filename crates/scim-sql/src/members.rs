@@ -4,9 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use scim_provider::{
-    Change, ChangeKind,
-    Fetch, Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
-    base_hash, group_reference,
+    Change, ChangeKind, Fetch, Member, MembershipDelta, ProviderError, RequestContext, SetDigest,
+    VersionedResource, base_hash, group_reference,
 };
 use scim_schema::{DateTime, ResourceDefinition};
 use scim_version::{ScimVersion, VersionConflict};

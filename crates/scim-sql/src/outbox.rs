@@ -89,7 +89,12 @@ impl SqlProvider {
                     .bind(&change.id)
                     .bind(change.kind.name())
                     .bind(change.version.as_ref().map(|v| v.opaque().to_owned()))
-                    .bind(change.previous_version.as_ref().map(|v| v.opaque().to_owned()))
+                    .bind(
+                        change
+                            .previous_version
+                            .as_ref()
+                            .map(|v| v.opaque().to_owned()),
+                    )
                     .bind(added)
                     .bind(removed);
                 sequence += 1;

@@ -15,9 +15,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::Dialect;
-use crate::feed::FeedSettings;
 pub(crate) use crate::failure::storage;
 use crate::failure::{out_of_transaction, sqlite_usable};
+use crate::feed::FeedSettings;
 use crate::migrate;
 use crate::row::{STORED_COLUMNS, Stored, stored_from};
 use crate::statistics::{self, Statistics};

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use scim_provider::{
-    Change, ChangeKind, Member, MembershipDelta, ProviderError, RequestContext, SetDigest, VersionedResource,
-    base_hash, stamp_meta,
+    Change, ChangeKind, Member, MembershipDelta, ProviderError, RequestContext, SetDigest,
+    VersionedResource, base_hash, stamp_meta,
 };
 use scim_schema::{DateTime, ResourceDefinition};
 use scim_version::{ScimVersion, VersionConflict};

@@ -43,8 +43,11 @@ pub trait ChangeFeed: Send + Sync {
 
     /// The cursor `consumer` last [saved](Self::save_cursor) for `tenant`, or
     /// [`ChangeCursor::START`].
-    async fn load_cursor(&self, consumer: &str, tenant: &str)
-    -> Result<ChangeCursor, ProviderError>;
+    async fn load_cursor(
+        &self,
+        consumer: &str,
+        tenant: &str,
+    ) -> Result<ChangeCursor, ProviderError>;
 
     /// Keeps `consumer`'s cursor for `tenant`, where the store keeps its data (a SQL
     /// feed's cursors survive a restart; the in-memory feed's live as long as it does).

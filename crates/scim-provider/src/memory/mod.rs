@@ -20,8 +20,9 @@ use self::feed::{Feed, Log};
 use self::members::{MemberList, Memberships};
 use self::shard::{Entry, Shard};
 use crate::{
-    Change, ChangeCursor, ChangeKind, ChangeSignal, Fetch, ListPage, ListQuery, Member, MembershipDelta, ProviderError, RequestContext,
-    ResourceProvider, SerializedResource, VersionedResource, check_expected,
+    Change, ChangeCursor, ChangeKind, ChangeSignal, Fetch, ListPage, ListQuery, Member,
+    MembershipDelta, ProviderError, RequestContext, ResourceProvider, SerializedResource,
+    VersionedResource, check_expected,
 };
 
 /// A [`ResourceProvider`] that keeps everything in memory.

@@ -13,8 +13,6 @@ use crate::{
     ResourceProvider, VersionedResource,
 };
 
-
-
 fn user(name: &str) -> Value {
     json!({"schemas": [USER], "userName": name, "emails": [{"value": format!("{name}@example.com"), "type": "work"}]})
 }

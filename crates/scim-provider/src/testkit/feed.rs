@@ -58,7 +58,11 @@ fn summary(
     let now = DateTime::now().unix_micros();
     for (n, event) in events.iter().enumerate() {
         assert_eq!(event.tenant, ctx.tenant(), "an event of another tenant");
-        assert_eq!(event.sequence, n as u64 + 1, "sequences run from 1 with no gap");
+        assert_eq!(
+            event.sequence,
+            n as u64 + 1,
+            "sequences run from 1 with no gap"
+        );
         let age = now - event.time.unix_micros();
         assert!(
             (-60_000_000..60_000_000).contains(&age),
@@ -70,16 +74,27 @@ fn summary(
         .iter()
         .map(|e| {
             let c = &e.change;
-            (c.kind.clone(), c.id.clone(), c.version.clone(), c.previous_version.clone())
+            (
+                c.kind.clone(),
+                c.id.clone(),
+                c.version.clone(),
+                c.previous_version.clone(),
+            )
         })
         .collect()
 }
 
 pub(super) async fn one_event_per_change<P: ResourceProvider + ChangeFeed>(provider: &P) {
     let ctx = tenant("feed-each");
-    let alice = provider.create(&ctx, "User", user("alice")).await.expect("create");
+    let alice = provider
+        .create(&ctx, "User", user("alice"))
+        .await
+        .expect("create");
     let a = alice.id().expect("id").to_owned();
-    let bob = provider.create(&ctx, "User", user("bob")).await.expect("create");
+    let bob = provider
+        .create(&ctx, "User", user("bob"))
+        .await
+        .expect("create");
     let b = bob.id().expect("id").to_owned();
     let replaced = provider
         .replace(&ctx, "User", &a, user("alice2"), Some(alice.version()))
@@ -91,7 +106,10 @@ pub(super) async fn one_event_per_change<P: ResourceProvider + ChangeFeed>(provi
         .await
         .expect("patch");
     let body = json!({"schemas": [GROUP], "displayName": "g", "members": [{"value": a}]});
-    let group = provider.create(&ctx, "Group", body).await.expect("create group");
+    let group = provider
+        .create(&ctx, "Group", body)
+        .await
+        .expect("create group");
     let g = group.id().expect("id").to_owned();
     let joined = provider
         .update_members(&ctx, "Group", &g, &members(&[&b]), None)
@@ -102,10 +120,19 @@ pub(super) async fn one_event_per_change<P: ResourceProvider + ChangeFeed>(provi
         .update_members(&ctx, "Group", &g, &members(&[&b]), None)
         .await
         .expect("delta");
-    assert_eq!(again, joined, "a delta that changes nothing keeps the version");
-    provider.delete(&ctx, "User", &a, None).await.expect("delete");
+    assert_eq!(
+        again, joined,
+        "a delta that changes nothing keeps the version"
+    );
+    provider
+        .delete(&ctx, "User", &a, None)
+        .await
+        .expect("delete");
     let after_delete = provider.get(&ctx, "Group", &g).await.expect("group");
-    provider.delete(&ctx, "Group", &g, None).await.expect("delete group");
+    provider
+        .delete(&ctx, "Group", &g, None)
+        .await
+        .expect("delete group");
 
     let events = all_events(provider, &ctx).await;
     let v = |r: &crate::VersionedResource| Some(r.version().clone());
@@ -143,7 +170,12 @@ pub(super) async fn one_event_per_change<P: ResourceProvider + ChangeFeed>(provi
     got[6].3 = None;
     assert_eq!(got, expected, "one event per committed change, in order");
     assert_eq!(
-        provider.change_heads().await.expect("heads").iter().find(|(t, _)| t == ctx.tenant()),
+        provider
+            .change_heads()
+            .await
+            .expect("heads")
+            .iter()
+            .find(|(t, _)| t == ctx.tenant()),
         Some(&(ctx.tenant().to_owned(), ChangeCursor::after(9))),
         "the head is the last event"
     );
@@ -156,7 +188,10 @@ pub(super) async fn one_event_per_change<P: ResourceProvider + ChangeFeed>(provi
 
 pub(super) async fn refused_writes_record_nothing<P: ResourceProvider + ChangeFeed>(provider: &P) {
     let ctx = tenant("feed-refused");
-    let created = provider.create(&ctx, "User", user("carol")).await.expect("create");
+    let created = provider
+        .create(&ctx, "User", user("carol"))
+        .await
+        .expect("create");
     let id = created.id().expect("id").to_owned();
     let current = provider
         .replace(&ctx, "User", &id, user("carol2"), None)
@@ -165,13 +200,27 @@ pub(super) async fn refused_writes_record_nothing<P: ResourceProvider + ChangeFe
     let stale = provider
         .replace(&ctx, "User", &id, user("carol3"), Some(created.version()))
         .await;
-    assert!(matches!(stale, Err(ProviderError::VersionMismatch(_))), "{stale:?}");
-    let stale = provider.delete(&ctx, "User", &id, Some(created.version())).await;
-    assert!(matches!(stale, Err(ProviderError::VersionMismatch(_))), "{stale:?}");
+    assert!(
+        matches!(stale, Err(ProviderError::VersionMismatch(_))),
+        "{stale:?}"
+    );
+    let stale = provider
+        .delete(&ctx, "User", &id, Some(created.version()))
+        .await;
+    assert!(
+        matches!(stale, Err(ProviderError::VersionMismatch(_))),
+        "{stale:?}"
+    );
     let taken = provider.create(&ctx, "User", user("CAROL2")).await;
-    assert!(matches!(taken, Err(ProviderError::Uniqueness { .. })), "{taken:?}");
+    assert!(
+        matches!(taken, Err(ProviderError::Uniqueness { .. })),
+        "{taken:?}"
+    );
     let missing = provider.delete(&ctx, "User", "no-such-id", None).await;
-    assert!(matches!(missing, Err(ProviderError::NotFound { .. })), "{missing:?}");
+    assert!(
+        matches!(missing, Err(ProviderError::NotFound { .. })),
+        "{missing:?}"
+    );
     let events = all_events(provider, &ctx).await;
     let kinds: Vec<ChangeKind> = summary(&ctx, &events).into_iter().map(|e| e.0).collect();
     assert_eq!(
@@ -184,9 +233,18 @@ pub(super) async fn refused_writes_record_nothing<P: ResourceProvider + ChangeFe
 
 pub(super) async fn tenants_apart<P: ResourceProvider + ChangeFeed>(provider: &P) {
     let (one, two) = (tenant("feed-one"), tenant("feed-two"));
-    provider.create(&one, "User", user("dave")).await.expect("create");
-    provider.create(&two, "User", user("dave")).await.expect("create");
-    provider.create(&two, "User", user("erin")).await.expect("create");
+    provider
+        .create(&one, "User", user("dave"))
+        .await
+        .expect("create");
+    provider
+        .create(&two, "User", user("dave"))
+        .await
+        .expect("create");
+    provider
+        .create(&two, "User", user("erin"))
+        .await
+        .expect("create");
     assert_eq!(all_events(provider, &one).await.len(), 1);
     assert_eq!(all_events(provider, &two).await.len(), 2);
     let heads = provider.change_heads().await.expect("heads");
@@ -204,7 +262,10 @@ pub(super) async fn cursors<P: ChangeFeed>(provider: &P) {
     let (one, two) = (tenant("feed-cursor-a"), tenant("feed-cursor-b"));
     let consumer = format!("contract-{}", crate::new_id().expect("randomness"));
     let load = async |t: &RequestContext, c: &str| provider.load_cursor(c, t.tenant()).await;
-    assert_eq!(load(&one, &consumer).await.expect("load"), ChangeCursor::START);
+    assert_eq!(
+        load(&one, &consumer).await.expect("load"),
+        ChangeCursor::START
+    );
     provider
         .save_cursor(&consumer, one.tenant(), ChangeCursor::after(5))
         .await
@@ -213,14 +274,26 @@ pub(super) async fn cursors<P: ChangeFeed>(provider: &P) {
         .save_cursor(&consumer, one.tenant(), ChangeCursor::after(7))
         .await
         .expect("save again");
-    assert_eq!(load(&one, &consumer).await.expect("load"), ChangeCursor::after(7));
-    assert_eq!(load(&two, &consumer).await.expect("load"), ChangeCursor::START);
-    assert_eq!(load(&one, "another").await.expect("load"), ChangeCursor::START);
+    assert_eq!(
+        load(&one, &consumer).await.expect("load"),
+        ChangeCursor::after(7)
+    );
+    assert_eq!(
+        load(&two, &consumer).await.expect("load"),
+        ChangeCursor::START
+    );
+    assert_eq!(
+        load(&one, "another").await.expect("load"),
+        ChangeCursor::START
+    );
 }
 
 pub(super) async fn racing_writers<P: ResourceProvider + ChangeFeed + 'static>(provider: Arc<P>) {
     let ctx = tenant("feed-race");
-    let created = provider.create(&ctx, "User", user("race")).await.expect("create");
+    let created = provider
+        .create(&ctx, "User", user("race"))
+        .await
+        .expect("create");
     let id = created.id().expect("id").to_owned();
     let mut tasks = Vec::new();
     for writer in 0..WRITERS {
@@ -230,7 +303,10 @@ pub(super) async fn racing_writers<P: ResourceProvider + ChangeFeed + 'static>(p
             for attempt in 0..TRIES {
                 let current = provider.get(&ctx, "User", &id).await.expect("get");
                 let body = user(&format!("race-{writer}-{attempt}"));
-                match provider.replace(&ctx, "User", &id, body, Some(current.version())).await {
+                match provider
+                    .replace(&ctx, "User", &id, body, Some(current.version()))
+                    .await
+                {
                     Ok(_) => won += 1,
                     Err(ProviderError::VersionMismatch(_)) => {}
                     Err(other) => panic!("racing replace: {other}"),
@@ -268,7 +344,10 @@ pub(super) async fn racing_writers<P: ResourceProvider + ChangeFeed + 'static>(p
 
 pub(super) async fn subscriptions<P: ResourceProvider + ChangeFeed + 'static>(provider: Arc<P>) {
     let ctx = tenant("feed-subscribe");
-    provider.create(&ctx, "User", user("first")).await.expect("create");
+    provider
+        .create(&ctx, "User", user("first"))
+        .await
+        .expect("create");
     let mut subscription = Subscription::new(provider.clone(), ctx.tenant(), ChangeCursor::START)
         .with_poll_interval(Duration::from_secs(30));
     let first = subscription.next().await.expect("the first event");
@@ -277,7 +356,10 @@ pub(super) async fn subscriptions<P: ResourceProvider + ChangeFeed + 'static>(pr
         let (provider, ctx) = (provider.clone(), ctx.clone());
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            provider.create(&ctx, "User", user("second")).await.expect("create")
+            provider
+                .create(&ctx, "User", user("second"))
+                .await
+                .expect("create")
         })
     };
     // The poll interval is long: only the commit's signal wakes it in time.
@@ -292,5 +374,8 @@ pub(super) async fn subscriptions<P: ResourceProvider + ChangeFeed + 'static>(pr
         .next()
         .await
         .expect("resumed");
-    assert_eq!(resumed, second, "resuming from a cursor gives what follows it");
+    assert_eq!(
+        resumed, second,
+        "resuming from a cursor gives what follows it"
+    );
 }

@@ -10,10 +10,8 @@ use crate::{
     ContentDigest, Member, MembershipDelta, ProviderError, RequestContext, ResourceProvider,
 };
 
-
 /// Rounds of each race: enough for the interleavings to differ.
 const ROUNDS: usize = 12;
-
 
 async fn create(provider: &dyn ResourceProvider, ctx: &RequestContext, kind: &str) -> String {
     let body = match kind {

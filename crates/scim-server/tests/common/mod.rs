@@ -1,6 +1,8 @@
 //! Starting `scim-server` processes and talking HTTP/1.1 to them, for the end-to-end tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod receiver;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -59,6 +61,11 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("scim-server did not come up on port {port}");
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process with SIGKILL, without letting it shut down.

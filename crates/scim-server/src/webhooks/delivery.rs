@@ -1,0 +1,177 @@
+//! A webhook's delivery loop: every tenant's events, in order, each until the receiver
+//! takes it, resuming after a restart from the cursor kept in the database.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use scim_provider::{ChangeCursor, ChangeEvent, ChangeFeed, ProviderError};
+
+use super::post::Receiver;
+
+/// Events read, delivered, then acknowledged (their cursor saved) at a time: a restart
+/// delivers at most this many again.
+const BATCH: usize = 100;
+
+/// How often the loop looks for events no signal announced (another process's).
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The first wait after a failed attempt, doubled after each until [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The metric of deliveries, by `outcome` (`delivered`, `failed`).
+pub(crate) const DELIVERIES: &str = "scim_webhook_deliveries_total";
+
+/// One webhook: a receiver, and its name as a consumer of the feed.
+pub(crate) struct Delivery {
+    feed: Arc<dyn ChangeFeed>,
+    receiver: Receiver,
+    consumer: String,
+    /// Per tenant, the cursor after the last event the receiver took.
+    cursors: HashMap<String, ChangeCursor>,
+}
+
+impl Delivery {
+    pub(crate) fn new(feed: Arc<dyn ChangeFeed>, receiver: Receiver) -> Self {
+        let consumer = consumer_name(&receiver.url().to_string());
+        Self {
+            feed,
+            receiver,
+            consumer,
+            cursors: HashMap::new(),
+        }
+    }
+
+    /// Delivers forever.
+    pub(crate) async fn run(mut self) {
+        let mut signal = self.feed.change_signal();
+        loop {
+            signal.borrow_and_update();
+            if let Err(err) = self.catch_up().await {
+                tracing::warn!(
+                    webhook = %self.receiver.url(),
+                    "cannot read the change feed: {}",
+                    crate::with_causes(&err)
+                );
+            }
+            let _ = tokio::time::timeout(POLL_INTERVAL, signal.changed()).await;
+        }
+    }
+
+    /// Delivers every tenant's events up to its head as the loop found it.
+    async fn catch_up(&mut self) -> Result<(), ProviderError> {
+        for (tenant, head) in self.feed.change_heads().await? {
+            let mut cursor = self.cursor(&tenant).await?;
+            while cursor < head {
+                let events = self.feed.changes_since(&tenant, cursor, BATCH).await?;
+                let Some(last) = events.last().map(ChangeEvent::cursor) else {
+                    // Everything after the cursor was pruned.
+                    self.missed(&tenant, cursor, head);
+                    cursor = head;
+                    self.acknowledge(&tenant, cursor).await;
+                    break;
+                };
+                if events[0].sequence > cursor.sequence() + 1 {
+                    self.missed(&tenant, cursor, ChangeCursor::after(events[0].sequence - 1));
+                }
+                for event in &events {
+                    self.deliver(event).await;
+                }
+                cursor = last;
+                self.acknowledge(&tenant, cursor).await;
+            }
+            self.cursors.insert(tenant, cursor);
+        }
+        Ok(())
+    }
+
+    /// The cursor of `tenant`: known, or as saved in the database.
+    async fn cursor(&mut self, tenant: &str) -> Result<ChangeCursor, ProviderError> {
+        if let Some(cursor) = self.cursors.get(tenant) {
+            return Ok(*cursor);
+        }
+        let saved = self.feed.load_cursor(&self.consumer, tenant).await?;
+        self.cursors.insert(tenant.to_owned(), saved);
+        Ok(saved)
+    }
+
+    /// Posts `event` until the receiver takes it, waiting longer after each failure.
+    async fn deliver(&self, event: &ChangeEvent) {
+        let mut wait = FIRST_BACKOFF;
+        loop {
+            match self.receiver.post(event).await {
+                Ok(()) => {
+                    metrics::counter!(DELIVERIES, "outcome" => "delivered").increment(1);
+                    return;
+                }
+                Err(why) => {
+                    metrics::counter!(DELIVERIES, "outcome" => "failed").increment(1);
+                    tracing::warn!(
+                        webhook = %self.receiver.url(),
+                        tenant = %event.tenant,
+                        sequence = event.sequence,
+                        retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "webhook delivery failed: {why}"
+                    );
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+    }
+
+    /// Saves the cursor; a failure only means the events after the saved one come
+    /// again after a restart.
+    async fn acknowledge(&self, tenant: &str, cursor: ChangeCursor) {
+        if let Err(err) = self.feed.save_cursor(&self.consumer, tenant, cursor).await {
+            tracing::warn!(
+                webhook = %self.receiver.url(),
+                tenant = %tenant,
+                "cannot save the webhook's cursor: {}",
+                crate::with_causes(&err)
+            );
+        }
+    }
+
+    fn missed(&self, tenant: &str, cursor: ChangeCursor, until: ChangeCursor) {
+        tracing::warn!(
+            webhook = %self.receiver.url(),
+            tenant = %tenant,
+            first = cursor.sequence() + 1,
+            last = until.sequence(),
+            "events were pruned before this webhook got them: raise --event-retention"
+        );
+    }
+}
+
+/// The webhook's name in `scim_change_cursors`: its URL, or, when that is longer than
+/// the column's key allows, its start and a hash of the whole.
+fn consumer_name(url: &str) -> String {
+    const MAX: usize = 180;
+    let name = format!("webhook {url}");
+    if name.len() <= MAX {
+        return name;
+    }
+    let hash = super::post::sign(b"", url.as_bytes());
+    let mut end = MAX - 16 - 1;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} {}", &name[..end], &hash[7..23])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_url_names_its_consumer_within_the_key() {
+        let short = consumer_name("http://hooks.internal/scim");
+        assert_eq!(short, "webhook http://hooks.internal/scim");
+        let long = format!("http://h/{}", "é".repeat(200));
+        let name = consumer_name(&long);
+        assert!(name.len() <= 180, "{}", name.len());
+        assert_ne!(name, consumer_name(&format!("{long}x")));
+    }
+}

@@ -1,0 +1,85 @@
+//! Webhooks: the change feed POSTed to each configured URL, off the request path, and
+//! the feed pruned to its retention.
+
+mod delivery;
+mod post;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Uri;
+use scim_provider::ChangeFeed;
+
+use self::delivery::Delivery;
+use self::post::Receiver;
+
+/// How often events older than the retention are pruned.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Where events go, how they are signed, how long they are kept.
+#[derive(Debug, Clone)]
+pub(crate) struct Webhooks {
+    pub(crate) urls: Vec<Uri>,
+    pub(crate) secret: Option<String>,
+    pub(crate) retention: Duration,
+}
+
+impl Webhooks {
+    /// A webhook URL, refused unless it is `http://host[:port][/path]`.
+    pub(crate) fn url(text: &str) -> Result<Uri, String> {
+        let uri: Uri = text.trim().parse().map_err(|e| format!("{e}"))?;
+        match (uri.scheme_str(), uri.host()) {
+            (Some("http"), Some(_)) => Ok(uri),
+            (Some("https"), _) => Err(
+                "https is not supported by the built-in client: deliver to a local http:// \
+                 receiver (or a TLS-terminating proxy beside the server)"
+                    .into(),
+            ),
+            _ => Err("needs http:// and a host".into()),
+        }
+    }
+
+    /// Starts a delivery loop per URL and the pruning loop, on the current runtime.
+    pub(crate) fn start(&self, feed: Arc<dyn ChangeFeed>) {
+        for url in &self.urls {
+            let receiver = Receiver::new(url.clone(), self.secret.as_deref());
+            tokio::spawn(Delivery::new(feed.clone(), receiver).run());
+        }
+        tokio::spawn(prune(feed));
+    }
+}
+
+/// Prunes the feed every [`PRUNE_INTERVAL`], and once at start.
+async fn prune(feed: Arc<dyn ChangeFeed>) {
+    let mut every = tokio::time::interval(PRUNE_INTERVAL);
+    loop {
+        every.tick().await;
+        match feed.prune_changes().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "pruned change events past their retention"),
+            Err(err) => {
+                tracing::warn!("cannot prune the change feed: {}", crate::with_causes(&err))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_are_http_with_a_host() {
+        assert!(Webhooks::url("http://127.0.0.1:9000/events").is_ok());
+        assert!(Webhooks::url(" http://hooks.internal ").is_ok());
+        for (bad, says) in [
+            ("https://hooks.example.com/", "https is not supported"),
+            ("ftp://h/", "needs http://"),
+            ("/events", "needs http://"),
+            ("http://", ""),
+        ] {
+            let err = Webhooks::url(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}
