@@ -8,17 +8,27 @@
 //! - `SCIM_PUBLIC_URL`: where clients reach it (the base of every location; default
 //!   `http://{SCIM_LISTEN}/scim/v2`).
 
+pub mod sessions;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use scim_http::{HttpConfig, ScimService, StaticTokens};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
-use scim_provider::InMemoryProvider;
+use scim_provider::{InMemoryProvider, ResourceProvider};
 use scim_schema::SchemaRegistry;
 
 /// The service and the address to serve it on, from the environment; prints where it
 /// listens and, if it made one, the token.
 pub fn service_from_env(framework: &str) -> (ScimService, SocketAddr) {
+    service_on(framework, Arc::new(InMemoryProvider::new()))
+}
+
+/// The same, on `provider`.
+pub fn service_on(
+    framework: &str,
+    provider: Arc<dyn ResourceProvider>,
+) -> (ScimService, SocketAddr) {
     let listen = std::env::var("SCIM_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let address: SocketAddr = listen
         .parse()
@@ -30,7 +40,7 @@ pub fn service_from_env(framework: &str) -> (ScimService, SocketAddr) {
         .parse::<BaseUrl>()
         .unwrap_or_else(|e| panic!("SCIM_PUBLIC_URL: {e}"));
     let handler = ScimOperationHandler::new(
-        Arc::new(InMemoryProvider::new()),
+        provider,
         Arc::new(SchemaRegistry::default()),
         ServiceConfig::at(public_url.clone()),
     );
