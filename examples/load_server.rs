@@ -2,7 +2,9 @@
 //! on one framework, so their throughput compares in one run.
 //!
 //! - `GET /bare/user`: a bare handler answering the stored JSON bytes and ETag;
-//! - `GET /scim/v2/Users/{id}`: the same user through the SCIM adapter.
+//! - `GET /scim/v2/Users/{id}`: the same user through the SCIM adapter;
+//! - `POST /bare/sink` (axum): `204` to any body, a webhook receiver that costs next
+//!   to nothing.
 //!
 //! `cargo run --release --example load_server -- axum|warp|actix 127.0.0.1:PORT`; it
 //! prints the user's id and the token. Used by `scripts/load.sh`.
@@ -40,13 +42,18 @@ fn main() -> std::io::Result<()> {
     };
     match framework.as_str() {
         "axum" => runtime.block_on(async move {
-            let app = scim_axum::router(service).route(
-                "/bare/user",
-                axum::routing::get(move || {
-                    let bare = bare.clone();
-                    async move { bare().map(axum::body::Body::from) }
-                }),
-            );
+            let app = scim_axum::router(service)
+                .route(
+                    "/bare/user",
+                    axum::routing::get(move || {
+                        let bare = bare.clone();
+                        async move { bare().map(axum::body::Body::from) }
+                    }),
+                )
+                .route(
+                    "/bare/sink",
+                    axum::routing::post(|| async { http::StatusCode::NO_CONTENT }),
+                );
             axum::serve(tokio::net::TcpListener::bind(address).await?, app).await
         }),
         "warp" => {

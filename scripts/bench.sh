@@ -17,12 +17,17 @@
 #   Telemetry: GET /Users/{id} with metrics and request logs on (a line per request
 #     at info, into a file) against both off (--metrics=false, RUST_LOG=warn), the
 #     two servers loaded at once, and instructions per request of each.
+#   Change events: POST /Users with the change feed on and a webhook delivering every
+#     event against the feed off, the two servers loaded at once, on SQLite (and
+#     PostgreSQL when SCIM_TEST_POSTGRES_URL is set); how far delivery lags; and
+#     instructions per create of each on SQLite.
 #
-# Usage: scripts/bench.sh [--quick | --mcp | --telemetry]
+# Usage: scripts/bench.sh [--quick | --mcp | --telemetry | --events]
 #   --quick: 1,200 users, groups of 10 and 1,000, one-second runs: proves the suite
 #   runs (CI runs it); the figures it prints mean nothing.
 #   --mcp: only the MCP pairs, at full length (about 7 minutes).
 #   --telemetry: only the telemetry rounds, at full length (about 4 minutes).
+#   --events: only the change-event rounds, at full length (about 8 minutes).
 # Installs wrk and valgrind when missing; every step is bounded by a timeout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +37,7 @@ if [ "${1:-}" = --quick ]; then
 fi
 only_mcp=false; [ "${1:-}" = --mcp ] && only_mcp=true
 only_telemetry=false; [ "${1:-}" = --telemetry ] && only_telemetry=true
+only_events=false; [ "${1:-}" = --events ] && only_events=true
 for tool in wrk valgrind; do
     command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null; }
 done
@@ -125,6 +131,101 @@ for _ in range(count):
     assert response.status == 200, response.status
 PY
 }
+# POST /Users with a unique user each (create.lua), 4 connections; answers requests/s.
+creates() {
+    local out; out=$(timeout $((seconds + 30)) wrk -t1 -c4 -d"${seconds}s" --timeout 30s \
+        -H "Authorization: Bearer $token" -s scripts/wrk/create.lua "${1%/scim/v2}")
+    if grep -q "Non-2xx" <<<"$out"; then echo "failed requests: $out" >&2; exit 1; fi
+    awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+# The events a webhook has delivered, from the server's /metrics.
+delivered() {
+    curl -s "${1%/scim/v2}/metrics" | awk '/^scim_webhook_deliveries_total\{outcome="delivered"\}/ {print $2}' | tail -1
+}
+users_stored() {
+    curl -sf -H "Authorization: Bearer $token" "$1/Users?count=0" | python3 -c 'import json, sys; print(json.load(sys.stdin)["totalResults"])'
+}
+# Waits until the webhook of the server at BASE has delivered an event per stored user
+# (every write here is a create); prints the seconds that took.
+caught_up() {
+    local want started=$SECONDS; want=$(users_stored "$1")
+    for _ in $(seq 1 1200); do
+        local got; got=$(delivered "$1")
+        [ "${got%.*}" -ge "$want" ] 2>/dev/null && { echo $((SECONDS - started)); return; }
+        sleep 0.1
+    done
+    echo "the webhook did not deliver $want events" >&2; exit 1
+}
+# send_creates BASE N: N creates on one connection.
+send_creates() {
+    python3 - "$1" "$token" "$2" <<'PY'
+import http.client, json, sys, urllib.parse, uuid
+url, token, count = urllib.parse.urlparse(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+conn = http.client.HTTPConnection(url.hostname, url.port)
+headers = {"Authorization": "Bearer " + token, "Content-Type": "application/scim+json"}
+for _ in range(count):
+    name = uuid.uuid4().hex
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
+            "displayName": "Load User", "active": True, "emails": [{"value": name + "@example.com", "type": "work"}]}
+    conn.request("POST", url.path + "/Users", body=json.dumps(body), headers=headers)
+    response = conn.getresponse(); response.read()
+    assert response.status == 201, response.status
+PY
+}
+# events_pairs NAME ON_DATABASE OFF_DATABASE: creates with the feed on (a webhook to
+# the floor's POST /bare/sink, which answers 204 for next to nothing) against it off,
+# both servers loaded at once, round after round (see the telemetry rounds for why).
+events_pairs() {
+    local name=$1 on_db=$2 off_db=$3 on_rates=() off_rates=() ratios=() lag
+    start_floor; local floor_pid=$pid
+    SCIM_WEBHOOK_URL="${floor%/user}/sink" start_server "$on_db"; local on_pid=$pid on_base=$base
+    start_server "$off_db"; local off_pid=$pid off_base=$base
+    for round in $(seq 1 "$((rounds * 3))"); do
+        creates "$on_base" >"$work/on.rate" & local on_wrk=$!
+        creates "$off_base" >"$work/off.rate" & local off_wrk=$!
+        wait "$on_wrk"; wait "$off_wrk"
+        local on off; on=$(<"$work/on.rate") off=$(<"$work/off.rate")
+        on_rates+=("$on") off_rates+=("$off") ratios+=("$(python3 -c "print($on / $off)")")
+    done
+    lag=$(caught_up "$on_base")
+    local spread; spread=$(python3 -c 'import sys; r=sorted(float(x) for x in sys.argv[1:]); print(f"{r[0]:.3f}-{r[-1]:.3f}")' "${ratios[@]}")
+    row "$name" "POST /Users with the change feed on and a webhook, creates/s (wrk, 4 connections, both servers loaded at once)" "$(median 0 "${on_rates[@]}")" \
+        "$(median 3 "${ratios[@]}") of the feed off at $(median 0 "${off_rates[@]}")/s (median of ${#ratios[@]} rounds' ratios; rounds $spread); $(users_stored "$on_base") events all delivered ${lag} s after the last round"
+    stop "$on_pid"; stop "$off_pid"; stop "$floor_pid"
+}
+# Instructions per create on SQLite, feed on (its webhook's deliveries included: the
+# counters are read once it has caught up) and off.
+events_instructions() {
+    local kind=$1 out=$work/cg.events.$1 floor_pid=
+    [ "$kind" = on ] && { start_floor; floor_pid=$pid; export SCIM_WEBHOOK_URL="${floor%/user}/sink"; }
+    VALGRIND="valgrind --tool=callgrind --callgrind-out-file=$out" start_server "sqlite://$work/cg.$kind.db"
+    unset SCIM_WEBHOOK_URL
+    send_creates "$base" 50
+    [ "$kind" = on ] && caught_up "$base" >/dev/null
+    timeout 60 callgrind_control -z "$pid" >/dev/null 2>&1
+    send_creates "$base" "$requests"
+    [ "$kind" = on ] && caught_up "$base" >/dev/null
+    timeout 60 callgrind_control -d "$pid" >/dev/null 2>&1
+    stop "$pid"; [ -n "$floor_pid" ] && stop "$floor_pid"
+    echo $(( $(grep -m1 "summary:" "$out.1" | awk '{print $2}') / requests ))
+}
+if $only_events || [ "${1:-}" = --quick ]; then
+    events_pairs sqlite "sqlite://$work/events-on.db" "sqlite://$work/events-off.db"
+    if [ -n "${SCIM_TEST_POSTGRES_URL:-}" ]; then
+        for side in on off; do
+            psql "$SCIM_TEST_POSTGRES_URL" -qc "CREATE DATABASE scim_bench_events_${side}_$$" >/dev/null
+        done
+        events_pairs postgres "${SCIM_TEST_POSTGRES_URL%/*}/scim_bench_events_on_$$" "${SCIM_TEST_POSTGRES_URL%/*}/scim_bench_events_off_$$"
+        for side in on off; do
+            psql "$SCIM_TEST_POSTGRES_URL" -qc "DROP DATABASE scim_bench_events_${side}_$$" >/dev/null
+        done
+    fi
+    on_instructions=$(events_instructions on) off_instructions=$(events_instructions off)
+    row "sqlite" "POST /Users with the change feed on and a webhook, instructions per create (callgrind)" "$on_instructions" \
+        "feed off: $off_instructions ($(python3 -c "print(f'{$on_instructions / $off_instructions:.3f}')")x)"
+    $only_events && { echo; echo "written to $report"; exit 0; }
+fi
+
 # 0. Metrics and request logs: GET /Users/{id} with both on (the default metrics, and
 # RUST_LOG=info: a line per request, written to a file) against both off
 # (--metrics=false, RUST_LOG=warn), on one binary build. The two servers are loaded at

@@ -28,6 +28,7 @@ async fn events(provider: &InMemoryProvider) -> Vec<ChangeEvent> {
         .changes_since(ctx().tenant(), ChangeCursor::START, 10_000)
         .await
         .unwrap()
+        .events
 }
 
 fn kinds(events: &[ChangeEvent]) -> Vec<&str> {

@@ -58,7 +58,7 @@ mod resource;
 pub mod testkit;
 
 pub use changes::{
-    Change, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal, Subscription,
+    Change, ChangeBatch, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal, Subscription,
     SubscriptionError,
 };
 pub use context::RequestContext;

@@ -199,6 +199,7 @@ fn a_server_killed_in_a_create_loop_delivers_every_acknowledged_write_after_rest
             sql.changes_since("default", ChangeCursor::START, 1_000_000)
                 .await
                 .expect("the feed")
+                .events
         });
     let mut per_id: HashMap<&str, Vec<&str>> = HashMap::new();
     for event in &stored {

@@ -1,11 +1,14 @@
 //! The SQL provider's [`ChangeFeed`]: reading `scim_changes`, pruning it, and the
 //! consumers' cursors (see `outbox.rs` for how events are written).
 
+use std::collections::HashSet;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use scim_provider::{
-    Change, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal, ProviderError,
+    Change, ChangeBatch, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal,
+    ProviderError,
 };
 use scim_schema::DateTime;
 use scim_version::ScimVersion;
@@ -17,12 +20,30 @@ use crate::Dialect;
 use crate::provider::{SqlProvider, storage};
 use crate::row::{optional_text, text};
 
-/// Whether the feed is on, and the signal its commits fire.
+/// Whether the feed is on, the signal its commits fire, and the tenants known to have
+/// a head row (they are never deleted).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FeedSettings {
     /// How long events are kept; `None` while the feed is off.
     pub(crate) retention: Option<Duration>,
     pub(crate) signal: ChangeSignal,
+    heads: Arc<RwLock<HashSet<String>>>,
+}
+
+impl FeedSettings {
+    pub(crate) fn knows_head(&self, tenant: &str) -> bool {
+        self.heads
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(tenant)
+    }
+
+    pub(crate) fn remember_head(&self, tenant: &str) {
+        if !self.knows_head(tenant) {
+            let mut heads = self.heads.write().unwrap_or_else(PoisonError::into_inner);
+            heads.insert(tenant.to_owned());
+        }
+    }
 }
 
 impl SqlProvider {
@@ -37,12 +58,30 @@ impl SqlProvider {
 
 #[async_trait]
 impl ChangeFeed for SqlProvider {
+    /// In one transaction that first locks the tenant's head row exclusively: every
+    /// writer that had locked it shared has committed or rolled back by then, and no
+    /// other can insert until the read is done (see `outbox.rs`).
     async fn changes_since(
         &self,
         tenant: &str,
         cursor: ChangeCursor,
         limit: usize,
-    ) -> Result<Vec<ChangeEvent>, ProviderError> {
+    ) -> Result<ChangeBatch, ProviderError> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        let head = format!(
+            "SELECT pruned FROM scim_change_heads WHERE tenant = ?{}",
+            self.dialect.for_update()
+        );
+        let head = sqlx::query(&self.sql(&head))
+            .bind(tenant)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(storage)?;
+        let Some(head) = head else {
+            tx.commit().await.map_err(storage)?;
+            return Ok(ChangeBatch::default());
+        };
+        let pruned: i64 = head.try_get("pruned").map_err(storage)?;
         let rows = sqlx::query(&self.sql(
             "SELECT seq, at_ms, resource_type, id, operation, version, previous_version, added, removed \
              FROM scim_changes WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -50,53 +89,54 @@ impl ChangeFeed for SqlProvider {
         .bind(tenant)
         .bind(to_i64(cursor.sequence()))
         .bind(to_i64(limit as u64))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
+        let pruned = ChangeCursor::after(to_u64(pruned));
+        Ok(ChangeBatch {
+            events: rows.iter().map(|row| event_from(tenant, row)).collect::<Result<_, _>>()?,
+            pruned_through: (cursor < pruned).then_some(pruned),
+        })
+    }
+
+    /// Per tenant, its newest event (one step down an index each).
+    async fn change_heads(&self) -> Result<Vec<(String, ChangeCursor)>, ProviderError> {
+        let rows = sqlx::query(
+            "SELECT h.tenant AS tenant, (SELECT MAX(c.seq) FROM scim_changes c WHERE c.tenant = h.tenant) AS top \
+             FROM scim_change_heads h ORDER BY h.tenant",
+        )
         .fetch_all(&self.pool)
         .await
         .map_err(storage)?;
-        rows.iter().map(|row| event_from(tenant, row)).collect()
-    }
-
-    async fn change_heads(&self) -> Result<Vec<(String, ChangeCursor)>, ProviderError> {
-        let rows = sqlx::query("SELECT tenant, seq FROM scim_change_heads ORDER BY tenant")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(storage)?;
-        rows.iter()
-            .map(|row| {
+        let mut heads = Vec::new();
+        for row in &rows {
+            let top: Option<i64> = row.try_get("top").map_err(storage)?;
+            if let Some(top) = top {
                 let tenant = text(row, "tenant").map_err(storage)?;
-                let seq: i64 = row.try_get("seq").map_err(storage)?;
-                Ok((tenant, ChangeCursor::after(to_u64(seq))))
-            })
-            .collect()
+                heads.push((tenant, ChangeCursor::after(to_u64(top))));
+            }
+        }
+        Ok(heads)
     }
 
-    /// Per tenant, the events up to the newest one older than the retention: what is
-    /// kept stays a run of sequences with no gap, whatever the writers' clocks did.
+    /// Per tenant, under its head row's exclusive lock, every event up to the newest one
+    /// older than the retention: what is kept stays the newest events, whatever the
+    /// writers' clocks did, and the head row records how far pruning went.
     async fn prune_changes(&self) -> Result<u64, ProviderError> {
         let Some(retention) = self.feed.retention else {
             return Ok(0);
         };
         let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
         let cutoff = (DateTime::now().unix_micros() / 1000).saturating_sub(retention_ms);
-        let rows = sqlx::query(&self.sql(
-            "SELECT tenant, MAX(seq) AS last FROM scim_changes WHERE at_ms < ? GROUP BY tenant",
-        ))
-        .bind(cutoff)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
+        let tenants = sqlx::query("SELECT tenant FROM scim_change_heads")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(storage)?;
         let mut pruned = 0;
-        for row in rows {
-            let tenant = text(&row, "tenant").map_err(storage)?;
-            let last: i64 = row.try_get("last").map_err(storage)?;
-            let done =
-                sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
-                    .bind(&tenant)
-                    .bind(last)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(storage)?;
-            pruned += done.rows_affected();
+        for row in &tenants {
+            let tenant = text(row, "tenant").map_err(storage)?;
+            pruned += self.prune_tenant(&tenant, cutoff).await?;
         }
         Ok(pruned)
     }
@@ -150,6 +190,48 @@ impl ChangeFeed for SqlProvider {
 
     fn change_signal(&self) -> watch::Receiver<u64> {
         self.feed.signal.subscribe()
+    }
+}
+
+impl SqlProvider {
+    async fn prune_tenant(&self, tenant: &str, cutoff: i64) -> Result<u64, ProviderError> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        let head = format!(
+            "SELECT pruned FROM scim_change_heads WHERE tenant = ?{}",
+            self.dialect.for_update()
+        );
+        sqlx::query(&self.sql(&head))
+            .bind(tenant)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(storage)?;
+        let last = sqlx::query(&self.sql(
+            "SELECT MAX(seq) AS last FROM scim_changes WHERE tenant = ? AND at_ms < ?",
+        ))
+        .bind(tenant)
+        .bind(cutoff)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(storage)?;
+        let Some(last) = last.try_get::<Option<i64>, _>("last").map_err(storage)? else {
+            tx.commit().await.map_err(storage)?;
+            return Ok(0);
+        };
+        let deleted = sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
+            .bind(tenant)
+            .bind(last)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        sqlx::query(&self.sql("UPDATE scim_change_heads SET pruned = ? WHERE tenant = ? AND pruned < ?"))
+            .bind(last)
+            .bind(tenant)
+            .bind(last)
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
+        Ok(deleted.rows_affected())
     }
 }
 

@@ -613,7 +613,7 @@ impl SqlProvider {
             Ok((version, recorded))
         })
         .await?;
-        self.committed(recorded);
+        self.committed(recorded, ctx.tenant());
         // Member rows count: a planner that last saw a small `scim_members` scans it.
         self.wrote(delta.add.len() + delta.remove.len()).await;
         Ok(version)

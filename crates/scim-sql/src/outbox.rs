@@ -2,15 +2,20 @@
 //! its last statements, so an acknowledged write always has its events and a
 //! rolled-back one never does.
 //!
-//! Each tenant's last sequence is a row of `scim_change_heads`. Moving it forward is
-//! the last lock a write takes, held to its commit: two writers of one tenant number
-//! their events in the order they commit, so a reader never sees an event before the
-//! events numbered below it. Taken last, after every resource row, that lock closes no
-//! cycle with the others.
+//! Events are numbered by the table's own counter (`seq`, an identity or
+//! auto-increment column), which writers take without waiting for each other. What
+//! orders them for readers is the tenant's row of `scim_change_heads`: a writer locks it
+//! shared before it inserts its events, and holds it to its commit; a reader (see
+//! `feed.rs`) locks it exclusively, which waits until every writer that holds it has
+//! committed or rolled back. So when a reader reads, every event numbered below the
+//! newest it sees is final, and a writer that comes after takes a higher number: reading
+//! on from the last event read never skips one. Writers share the lock, so they still
+//! commit together; taken last, after every resource row, it closes no cycle with the
+//! other locks. SQLite has one writer at a time, which is all the order it needs.
 
 use scim_provider::{Change, ChangeKind, ProviderError};
 use scim_schema::DateTime;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::Dialect;
 use crate::provider::{SqlProvider, storage};
@@ -59,18 +64,15 @@ impl SqlProvider {
         tenant: &str,
         outbox: Outbox,
     ) -> Result<bool, ProviderError> {
-        let count = outbox.changes.len();
-        if count == 0 {
+        if outbox.changes.is_empty() {
             return Ok(false);
         }
-        let last = self.advance_head(conn, tenant, count as i64).await?;
-        let first = last - count as i64 + 1;
+        self.share_head(conn, tenant).await?;
         let at_ms = DateTime::now_millis().unix_micros() / 1000;
-        let mut sequence = first;
         for chunk in outbox.changes.chunks(ROWS_PER_INSERT) {
-            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
             let sql = self.sql(&format!(
-                "INSERT INTO scim_changes (tenant, seq, at_ms, resource_type, id, operation, version, previous_version, added, removed) VALUES {rows}"
+                "INSERT INTO scim_changes (tenant, at_ms, resource_type, id, operation, version, previous_version, added, removed) VALUES {rows}"
             ));
             let mut query = sqlx::query(&sql);
             for change in chunk {
@@ -83,70 +85,64 @@ impl SqlProvider {
                 };
                 query = query
                     .bind(tenant)
-                    .bind(sequence)
                     .bind(at_ms)
                     .bind(&change.resource_type)
                     .bind(&change.id)
                     .bind(change.kind.name())
                     .bind(change.version.as_ref().map(|v| v.opaque().to_owned()))
-                    .bind(
-                        change
-                            .previous_version
-                            .as_ref()
-                            .map(|v| v.opaque().to_owned()),
-                    )
+                    .bind(change.previous_version.as_ref().map(|v| v.opaque().to_owned()))
                     .bind(added)
                     .bind(removed);
-                sequence += 1;
             }
             query.execute(&mut *conn).await.map_err(storage)?;
         }
         Ok(true)
     }
 
-    /// Moves `tenant`'s head forward by `count`, locking its row to the commit;
-    /// answers the new head.
-    async fn advance_head(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: &str,
-        count: i64,
-    ) -> Result<i64, ProviderError> {
-        let row = match self.dialect {
-            Dialect::MySql => {
-                sqlx::query(
-                    "INSERT INTO scim_change_heads (tenant, seq) VALUES (?, LAST_INSERT_ID(?)) \
-                     ON DUPLICATE KEY UPDATE seq = LAST_INSERT_ID(seq + ?)",
-                )
+    /// Locks `tenant`'s head row shared to the commit, making it first if it is
+    /// missing. On SQLite only makes it (once per tenant and process).
+    async fn share_head(&self, conn: &mut AnyConnection, tenant: &str) -> Result<(), ProviderError> {
+        if self.dialect == Dialect::Sqlite && self.feed.knows_head(tenant) {
+            return Ok(());
+        }
+        let lock = format!(
+            "SELECT pruned FROM scim_change_heads WHERE tenant = ?{}",
+            self.dialect.for_share()
+        );
+        let lock = self.sql(&lock);
+        let found = sqlx::query(&lock)
+            .bind(tenant)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(storage)?;
+        if found.is_none() {
+            let insert = match self.dialect {
+                Dialect::MySql => "INSERT IGNORE INTO scim_change_heads (tenant, pruned) VALUES (?, 0)",
+                Dialect::Sqlite | Dialect::Postgres => {
+                    "INSERT INTO scim_change_heads (tenant, pruned) VALUES (?, 0) ON CONFLICT (tenant) DO NOTHING"
+                }
+            };
+            sqlx::query(&self.sql(insert))
                 .bind(tenant)
-                .bind(count)
-                .bind(count)
                 .execute(&mut *conn)
                 .await
                 .map_err(storage)?;
-                sqlx::query("SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS seq")
+            if self.dialect != Dialect::Sqlite {
+                sqlx::query(&lock)
+                    .bind(tenant)
                     .fetch_one(&mut *conn)
                     .await
-            }
-            Dialect::Sqlite | Dialect::Postgres => {
-                sqlx::query(&self.sql(
-                    "INSERT INTO scim_change_heads (tenant, seq) VALUES (?, ?) \
-                     ON CONFLICT (tenant) DO UPDATE SET seq = scim_change_heads.seq + ? RETURNING seq",
-                ))
-                .bind(tenant)
-                .bind(count)
-                .bind(count)
-                .fetch_one(&mut *conn)
-                .await
+                    .map_err(storage)?;
             }
         }
-        .map_err(storage)?;
-        row.try_get::<i64, _>("seq").map_err(storage)
+        Ok(())
     }
 
-    /// After a commit: wakes this process's subscribers when it recorded events.
-    pub(crate) fn committed(&self, recorded: bool) {
+    /// After a commit: when it recorded events, `tenant`'s head row is there for good,
+    /// and this process's subscribers are woken.
+    pub(crate) fn committed(&self, recorded: bool, tenant: &str) {
         if recorded {
+            self.feed.remember_head(tenant);
             self.feed.signal.notify();
         }
     }

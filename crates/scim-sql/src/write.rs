@@ -119,7 +119,7 @@ impl SqlProvider {
         })
         .await?;
         let (outcome, recorded) = outcome;
-        self.committed(recorded);
+        self.committed(recorded, ctx.tenant());
         // The row, and a member row for each member (members, if any, are in the body).
         let members = object
             .get("members")
@@ -351,7 +351,7 @@ impl SqlProvider {
         expected: Option<&ScimVersion>,
     ) -> Result<(), ProviderError> {
         let recorded = retrying(|| self.remove_once(ctx, resource_type, id, expected)).await?;
-        self.committed(recorded);
+        self.committed(recorded, ctx.tenant());
         self.wrote(1).await;
         Ok(())
     }

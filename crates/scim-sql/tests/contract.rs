@@ -64,3 +64,64 @@ async fn postgres_keeps_the_contract() {
 async fn mysql_keeps_the_contract() {
     run_if_set("SCIM_TEST_MYSQL_URL").await;
 }
+
+/// Events past the retention go; a reader whose cursor is before them is told, once.
+async fn prunes_past_the_retention(url: &str) {
+    use scim_provider::{ChangeCursor, ChangeFeed, RequestContext, ResourceProvider};
+    let provider = SqlProvider::connect(url)
+        .await
+        .expect("connect")
+        .with_change_feed(Duration::ZERO);
+    let ctx = RequestContext::new(format!("prune-{}", scim_provider::new_id().unwrap()));
+    let user = |name: &str| serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name});
+    provider.create(&ctx, "User", user("a")).await.unwrap();
+    provider.create(&ctx, "User", user("b")).await.unwrap();
+    let before = provider
+        .changes_since(ctx.tenant(), ChangeCursor::START, 10)
+        .await
+        .unwrap();
+    assert_eq!((before.events.len(), before.pruned_through), (2, None));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(provider.prune_changes().await.unwrap() >= 2);
+    let after = provider
+        .changes_since(ctx.tenant(), ChangeCursor::START, 10)
+        .await
+        .unwrap();
+    assert!(after.events.is_empty());
+    assert_eq!(after.pruned_through, Some(before.events[1].cursor()));
+    let last = provider
+        .changes_since(ctx.tenant(), before.events[1].cursor(), 10)
+        .await
+        .unwrap();
+    assert_eq!(last.pruned_through, None, "nothing after the last pruned was missed");
+    provider.create(&ctx, "User", user("c")).await.unwrap();
+    let next = provider
+        .changes_since(ctx.tenant(), before.events[1].cursor(), 10)
+        .await
+        .unwrap();
+    assert_eq!(next.events.len(), 1, "new events after pruning");
+    assert!(next.events[0].sequence > before.events[1].sequence);
+}
+
+#[tokio::test]
+async fn sqlite_prunes_past_the_retention() {
+    prunes_past_the_retention(&temp_sqlite_url()).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_prunes_past_the_retention() {
+    match std::env::var("SCIM_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => prunes_past_the_retention(&url).await,
+        _ => eprintln!("skipped: SCIM_TEST_POSTGRES_URL is not set"),
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn mysql_prunes_past_the_retention() {
+    match std::env::var("SCIM_TEST_MYSQL_URL") {
+        Ok(url) if !url.is_empty() => prunes_past_the_retention(&url).await,
+        _ => eprintln!("skipped: SCIM_TEST_MYSQL_URL is not set"),
+    }
+}

@@ -61,9 +61,9 @@ pub struct Change {
 
 /// A committed change, in its tenant's feed.
 ///
-/// Within a tenant, events are numbered `1, 2, 3, …` with no gap, in the order their
-/// writes committed; a gap in what a consumer reads means events were pruned (see
-/// [`ChangeFeed`](crate::ChangeFeed)). The resource is not carried: a consumer that
+/// Within a tenant, sequences increase in the order the writes committed; they need
+/// not be consecutive (a SQL feed numbers the events of every tenant from one counter).
+/// The resource is not carried: a consumer that
 /// needs it reads it, and the version tells whether what it read is this change or a
 /// later one.
 ///
@@ -93,7 +93,7 @@ pub struct Change {
 pub struct ChangeEvent {
     /// The tenant the resource belongs to.
     pub tenant: String,
-    /// Its place in the tenant's feed, from 1.
+    /// Its place in the tenant's feed: above every event before it.
     pub sequence: u64,
     /// When the write was made.
     pub time: DateTime,

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 
 use super::{ChangeCursor, ChangeEvent};
+
 use crate::ProviderError;
 
 /// The change feed of a provider that records one: every committed write as a
@@ -15,23 +16,24 @@ use crate::ProviderError;
 /// **Implementing this trait is a promise of consistency with storage.** The event is
 /// recorded in the same atomic step as the write (the same SQL transaction, the same
 /// lock): an acknowledged write always has exactly one event per resource it changed,
-/// and a refused or rolled-back write has none. Within a tenant, sequences run `1, 2,
-/// 3, …` with no gap, and a reader never sees an event before every event numbered
-/// below it is visible too, so reading from a cursor never skips one that commits
-/// later. Only [pruning](Self::prune_changes) removes events, oldest first.
+/// and a refused or rolled-back write has none. Within a tenant, sequences increase in
+/// the order the writes committed (they need not be consecutive), and
+/// [`changes_since`](Self::changes_since) never answers an event while one numbered
+/// below it may still commit: reading on from the last event read never skips one.
+/// Only [pruning](Self::prune_changes) removes events, oldest first.
 ///
 /// A provider records events only when its feed is turned on (the in-memory and SQL
-/// providers take a retention to turn it on); while it is off, writes record nothing
-/// and number nothing.
+/// providers take a retention to turn it on); while it is off, writes record nothing.
 #[async_trait]
 pub trait ChangeFeed: Send + Sync {
-    /// Up to `limit` events of `tenant` after `cursor`, in sequence order.
+    /// Up to `limit` events of `tenant` after `cursor`, in order, and whether events
+    /// after `cursor` were pruned before they could be read.
     async fn changes_since(
         &self,
         tenant: &str,
         cursor: ChangeCursor,
         limit: usize,
-    ) -> Result<Vec<ChangeEvent>, ProviderError>;
+    ) -> Result<ChangeBatch, ProviderError>;
 
     /// Every tenant that has recorded an event, with the cursor after its latest one.
     async fn change_heads(&self) -> Result<Vec<(String, ChangeCursor)>, ProviderError>;
@@ -62,6 +64,16 @@ pub trait ChangeFeed: Send + Sync {
     /// `scim-server` instances on one database) do not signal: readers also look again
     /// on a timer ([`Subscription`](crate::Subscription) does).
     fn change_signal(&self) -> watch::Receiver<u64>;
+}
+
+/// What [`ChangeFeed::changes_since`] answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeBatch {
+    /// The events after the cursor, in order.
+    pub events: Vec<ChangeEvent>,
+    /// Set when events after the cursor were pruned before this read: the cursor after
+    /// the last event pruned. The events answered all follow it.
+    pub pruned_through: Option<ChangeCursor>,
 }
 
 /// The sending side of [`ChangeFeed::change_signal`], for providers: a counter that

@@ -14,5 +14,5 @@ mod feed;
 mod subscription;
 
 pub use event::{Change, ChangeCursor, ChangeEvent, ChangeKind};
-pub use feed::{ChangeFeed, ChangeSignal};
+pub use feed::{ChangeBatch, ChangeFeed, ChangeSignal};
 pub use subscription::{Subscription, SubscriptionError};

@@ -63,13 +63,15 @@ pub enum SubscriptionError {
     /// Events after the cursor were pruned before they were read: the consumer missed
     /// them and must catch up another way (read the resources again). The subscription
     /// goes on with the oldest event kept.
-    #[error("events {first} to {last} of tenant {tenant:?} were pruned before they were read")]
+    #[error(
+        "events of tenant {tenant:?} numbered {first} to {last} were pruned before they were read"
+    )]
     Missed {
         /// The tenant.
         tenant: String,
-        /// The first sequence missed.
+        /// The lowest sequence that may have been missed.
         first: u64,
-        /// The last sequence missed.
+        /// The sequence of the last event pruned.
         last: u64,
     },
     /// The feed could not be read. The cursor has not moved: calling
@@ -119,25 +121,26 @@ impl Subscription {
             }
             // Seen before the read: a commit after it wakes the wait below.
             self.signal.borrow_and_update();
-            let events = self
+            let batch = self
                 .feed
                 .changes_since(&self.tenant, self.cursor, BATCH)
                 .await?;
-            if let Some(first) = events.first() {
-                let expected = self.cursor.sequence() + 1;
-                let missed = (first.sequence > expected).then(|| SubscriptionError::Missed {
+            let missed = batch.pruned_through.map(|through| {
+                let first = self.cursor.sequence() + 1;
+                self.cursor = self.cursor.max(through);
+                SubscriptionError::Missed {
                     tenant: self.tenant.clone(),
-                    first: expected,
-                    last: first.sequence - 1,
-                });
-                if first.sequence > expected {
-                    self.cursor = ChangeCursor::after(first.sequence - 1);
+                    first,
+                    last: through.sequence(),
                 }
-                self.pending.extend(events);
-                match missed {
-                    Some(missed) => return Err(missed),
-                    None => continue,
-                }
+            });
+            let found = !batch.events.is_empty();
+            self.pending.extend(batch.events);
+            if let Some(missed) = missed {
+                return Err(missed);
+            }
+            if found {
+                continue;
             }
             self.wait().await;
         }

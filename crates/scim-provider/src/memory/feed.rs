@@ -10,7 +10,7 @@ use scim_schema::DateTime;
 use tokio::sync::watch;
 
 use super::InMemoryProvider;
-use crate::{Change, ChangeCursor, ChangeEvent, ChangeFeed, ProviderError};
+use crate::{Change, ChangeBatch, ChangeCursor, ChangeEvent, ChangeFeed, ProviderError};
 
 /// The feed's settings.
 #[derive(Debug)]
@@ -30,10 +30,12 @@ impl Feed {
     }
 }
 
-/// One tenant's events: sequences `first..=last` with no gap.
+/// One tenant's events: sequences `first..=last` with no gap (a special case of
+/// increasing), and the last one pruned.
 #[derive(Debug, Default)]
 pub(super) struct Log {
     last: u64,
+    pruned: u64,
     events: VecDeque<ChangeEvent>,
 }
 
@@ -57,18 +59,23 @@ impl Log {
             .front()
             .is_some_and(|e| e.time.unix_micros() < cutoff)
         {
-            self.events.pop_front();
+            if let Some(event) = self.events.pop_front() {
+                self.pruned = event.sequence;
+            }
         }
         (before - self.events.len()) as u64
     }
 
-    fn since(&self, cursor: ChangeCursor, limit: usize) -> Vec<ChangeEvent> {
-        let Some(first) = self.events.front().map(|e| e.sequence) else {
-            return Vec::new();
-        };
+    fn since(&self, cursor: ChangeCursor, limit: usize) -> ChangeBatch {
+        let pruned_through =
+            (cursor.sequence() < self.pruned).then(|| ChangeCursor::after(self.pruned));
+        let first = self.pruned + 1;
         let skip = (cursor.sequence() + 1).saturating_sub(first);
         let skip = usize::try_from(skip).unwrap_or(usize::MAX);
-        self.events.iter().skip(skip).take(limit).cloned().collect()
+        ChangeBatch {
+            events: self.events.iter().skip(skip).take(limit).cloned().collect(),
+            pruned_through,
+        }
     }
 }
 
@@ -98,7 +105,7 @@ impl ChangeFeed for InMemoryProvider {
         tenant: &str,
         cursor: ChangeCursor,
         limit: usize,
-    ) -> Result<Vec<ChangeEvent>, ProviderError> {
+    ) -> Result<ChangeBatch, ProviderError> {
         let tenants = self.tenants.read().unwrap_or_else(PoisonError::into_inner);
         Ok(tenants
             .get(tenant)
@@ -157,5 +164,31 @@ impl InMemoryProvider {
         self.saved_cursors
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::{ChangeCursor, ChangeFeed, InMemoryProvider, RequestContext, ResourceProvider};
+
+    #[tokio::test]
+    async fn events_past_the_retention_are_pruned_and_readers_told() {
+        let provider = InMemoryProvider::new().with_change_feed(std::time::Duration::ZERO);
+        let ctx = RequestContext::default();
+        let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a"});
+        provider.create(&ctx, "User", user).await.unwrap();
+        let batch = provider
+            .changes_since(ctx.tenant(), ChangeCursor::START, 10)
+            .await
+            .unwrap();
+        assert!(batch.events.is_empty(), "a retention of zero keeps nothing");
+        assert_eq!(batch.pruned_through, Some(ChangeCursor::after(1)));
+        let after = provider
+            .changes_since(ctx.tenant(), ChangeCursor::after(1), 10)
+            .await
+            .unwrap();
+        assert_eq!(after.pruned_through, None, "nothing after it was pruned");
     }
 }

@@ -89,7 +89,7 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
 ///   member's delete records a `members_changed` for each group it left; a refused
 ///   write (a stale version, a taken `userName`, a missing id) and a delta that changes
 ///   nothing record none;
-/// - **order**: sequences run from 1 with no gap per tenant, and
+/// - **order**: sequences increase per tenant, and
 ///   [`changes_since`](ChangeFeed::changes_since) pages through them from any cursor;
 /// - **tenants apart**: a tenant's feed holds only its events, and
 ///   [`change_heads`](ChangeFeed::change_heads) names each tenant's last;
@@ -97,6 +97,8 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
 /// - **racing writers**: tasks racing conditional updates and creates record exactly
 ///   one event per success, and each resource's events chain (each one's previous
 ///   version is the version of the one before);
+/// - **reading while writing**: a reader that reads on from the last event it got,
+///   while writers race, gets every event exactly once and in order;
 /// - **subscriptions**: a [`Subscription`](crate::Subscription) hands out what is
 ///   there, then wakes for a write made after it started waiting.
 ///
@@ -110,5 +112,6 @@ where
     feed::tenants_apart(&*provider).await;
     feed::cursors(&*provider).await;
     feed::racing_writers(provider.clone()).await;
+    feed::reading_while_writing(provider.clone()).await;
     feed::subscriptions(provider).await;
 }

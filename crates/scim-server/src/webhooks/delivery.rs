@@ -1,20 +1,27 @@
 //! A webhook's delivery loop: every tenant's events, in order, each until the receiver
-//! takes it, resuming after a restart from the cursor kept in the database.
+//! takes it, resuming after a restart from the cursors it saves in the database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use scim_provider::{ChangeCursor, ChangeEvent, ChangeFeed, ProviderError};
 
 use super::post::Receiver;
 
-/// Events read, delivered, then acknowledged (their cursor saved) at a time: a restart
-/// delivers at most this many again.
+/// Events read at a time.
 const BATCH: usize = 100;
 
 /// How often the loop looks for events no signal announced (another process's).
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long the loop lets events gather after a commit wakes it: one read then carries
+/// the writes of those milliseconds, not one each.
+const GATHER: Duration = Duration::from_millis(10);
+
+/// How often the cursors are saved while events flow (and whenever the loop is idle):
+/// a restart delivers again at most what was delivered in this long.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// The first wait after a failed attempt, doubled after each until [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
@@ -30,6 +37,9 @@ pub(crate) struct Delivery {
     consumer: String,
     /// Per tenant, the cursor after the last event the receiver took.
     cursors: HashMap<String, ChangeCursor>,
+    /// The tenants whose cursor moved since it was last saved.
+    unsaved: HashSet<String>,
+    saved_at: Instant,
 }
 
 impl Delivery {
@@ -40,6 +50,8 @@ impl Delivery {
             receiver,
             consumer,
             cursors: HashMap::new(),
+            unsaved: HashSet::new(),
+            saved_at: Instant::now(),
         }
     }
 
@@ -55,31 +67,36 @@ impl Delivery {
                     crate::with_causes(&err)
                 );
             }
-            let _ = tokio::time::timeout(POLL_INTERVAL, signal.changed()).await;
+            if self.saved_at.elapsed() >= SAVE_EVERY {
+                self.save().await;
+            }
+            match tokio::time::timeout(POLL_INTERVAL, signal.changed()).await {
+                Ok(Ok(())) => tokio::time::sleep(GATHER).await,
+                Ok(Err(_)) => tokio::time::sleep(POLL_INTERVAL).await,
+                Err(_) => self.save().await,
+            }
         }
     }
 
-    /// Delivers every tenant's events up to its head as the loop found it.
+    /// Delivers every tenant's events up to its newest.
     async fn catch_up(&mut self) -> Result<(), ProviderError> {
         for (tenant, head) in self.feed.change_heads().await? {
             let mut cursor = self.cursor(&tenant).await?;
             while cursor < head {
-                let events = self.feed.changes_since(&tenant, cursor, BATCH).await?;
-                let Some(last) = events.last().map(ChangeEvent::cursor) else {
-                    // Everything after the cursor was pruned.
-                    self.missed(&tenant, cursor, head);
-                    cursor = head;
-                    self.acknowledge(&tenant, cursor).await;
+                let batch = self.feed.changes_since(&tenant, cursor, BATCH).await?;
+                if let Some(through) = batch.pruned_through {
+                    self.missed(&tenant, cursor, through);
+                    cursor = cursor.max(through);
+                }
+                let Some(last) = batch.events.last().map(ChangeEvent::cursor) else {
                     break;
                 };
-                if events[0].sequence > cursor.sequence() + 1 {
-                    self.missed(&tenant, cursor, ChangeCursor::after(events[0].sequence - 1));
-                }
-                for event in &events {
+                for event in &batch.events {
                     self.deliver(event).await;
                 }
                 cursor = last;
-                self.acknowledge(&tenant, cursor).await;
+                self.cursors.insert(tenant.clone(), cursor);
+                self.unsaved.insert(tenant.clone());
             }
             self.cursors.insert(tenant, cursor);
         }
@@ -121,25 +138,30 @@ impl Delivery {
         }
     }
 
-    /// Saves the cursor; a failure only means the events after the saved one come
-    /// again after a restart.
-    async fn acknowledge(&self, tenant: &str, cursor: ChangeCursor) {
-        if let Err(err) = self.feed.save_cursor(&self.consumer, tenant, cursor).await {
-            tracing::warn!(
-                webhook = %self.receiver.url(),
-                tenant = %tenant,
-                "cannot save the webhook's cursor: {}",
-                crate::with_causes(&err)
-            );
+    /// Saves the cursors that moved; a failure only means the events after the saved
+    /// ones come again after a restart.
+    async fn save(&mut self) {
+        for tenant in std::mem::take(&mut self.unsaved) {
+            let cursor = self.cursors.get(&tenant).copied().unwrap_or_default();
+            if let Err(err) = self.feed.save_cursor(&self.consumer, &tenant, cursor).await {
+                tracing::warn!(
+                    webhook = %self.receiver.url(),
+                    tenant = %tenant,
+                    "cannot save the webhook's cursor: {}",
+                    crate::with_causes(&err)
+                );
+                self.unsaved.insert(tenant);
+            }
         }
+        self.saved_at = Instant::now();
     }
 
     fn missed(&self, tenant: &str, cursor: ChangeCursor, until: ChangeCursor) {
         tracing::warn!(
             webhook = %self.receiver.url(),
             tenant = %tenant,
-            first = cursor.sequence() + 1,
-            last = until.sequence(),
+            after = cursor.sequence(),
+            through = until.sequence(),
             "events were pruned before this webhook got them: raise --event-retention"
         );
     }
