@@ -58,44 +58,26 @@ impl SqlProvider {
 
 #[async_trait]
 impl ChangeFeed for SqlProvider {
-    /// In one transaction that first locks the tenant's head row exclusively: every
-    /// writer that had locked it shared has committed or rolled back by then, and no
-    /// other can insert until the read is done (see `outbox.rs`).
     async fn changes_since(
         &self,
         tenant: &str,
         cursor: ChangeCursor,
         limit: usize,
     ) -> Result<ChangeBatch, ProviderError> {
-        let mut tx = self.pool.begin().await.map_err(storage)?;
-        let head = format!(
-            "SELECT pruned FROM scim_change_heads WHERE tenant = ?{}",
-            self.dialect.for_update()
-        );
-        let head = sqlx::query(&self.sql(&head))
-            .bind(tenant)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(storage)?;
-        let Some(head) = head else {
-            tx.commit().await.map_err(storage)?;
+        let (after, limit) = (to_i64(cursor.sequence()), to_i64(limit as u64));
+        let read = match self.dialect {
+            Dialect::Sqlite => self.changes_joined(tenant, after, limit).await?,
+            Dialect::Postgres | Dialect::MySql => self.changes_locked(tenant, after, limit).await?,
+        };
+        let Some((pruned, rows)) = read else {
             return Ok(ChangeBatch::default());
         };
-        let pruned: i64 = head.try_get("pruned").map_err(storage)?;
-        let rows = sqlx::query(&self.sql(
-            "SELECT seq, at_ms, resource_type, id, operation, version, previous_version, added, removed \
-             FROM scim_changes WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?",
-        ))
-        .bind(tenant)
-        .bind(to_i64(cursor.sequence()))
-        .bind(to_i64(limit as u64))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(storage)?;
-        tx.commit().await.map_err(storage)?;
         let pruned = ChangeCursor::after(to_u64(pruned));
         Ok(ChangeBatch {
-            events: rows.iter().map(|row| event_from(tenant, row)).collect::<Result<_, _>>()?,
+            events: rows
+                .iter()
+                .map(|row| event_from(tenant, row))
+                .collect::<Result<_, _>>()?,
             pruned_through: (cursor < pruned).then_some(pruned),
         })
     }
@@ -120,23 +102,47 @@ impl ChangeFeed for SqlProvider {
         Ok(heads)
     }
 
-    /// Per tenant, under its head row's exclusive lock, every event up to the newest one
-    /// older than the retention: what is kept stays the newest events, whatever the
-    /// writers' clocks did, and the head row records how far pruning went.
+    /// Every event numbered below the first one the retention keeps (found by reading
+    /// the oldest events in order, so pruning costs what it removes), tenant by tenant
+    /// under its lock taken exclusively; its head row records how far pruning went.
+    /// The newest event is always kept: SQLite numbers the next one above it.
     async fn prune_changes(&self) -> Result<u64, ProviderError> {
         let Some(retention) = self.feed.retention else {
             return Ok(0);
         };
         let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
         let cutoff = (DateTime::now().unix_micros() / 1000).saturating_sub(retention_ms);
-        let tenants = sqlx::query("SELECT tenant FROM scim_change_heads")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(storage)?;
+        let kept = sqlx::query(&self.sql(
+            "SELECT seq FROM scim_changes WHERE at_ms >= ? ORDER BY seq LIMIT 1",
+        ))
+        .bind(cutoff)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(storage)?;
+        let first_kept = match kept {
+            Some(row) => row.try_get::<i64, _>("seq").map_err(storage)?,
+            None => {
+                let newest = sqlx::query("SELECT MAX(seq) AS seq FROM scim_changes")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(storage)?;
+                match newest.try_get::<Option<i64>, _>("seq").map_err(storage)? {
+                    Some(seq) => seq,
+                    None => return Ok(0),
+                }
+            }
+        };
+        let tenants = sqlx::query(&self.sql(
+            "SELECT DISTINCT tenant FROM scim_changes WHERE seq < ?",
+        ))
+        .bind(first_kept)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
         let mut pruned = 0;
         for row in &tenants {
             let tenant = text(row, "tenant").map_err(storage)?;
-            pruned += self.prune_tenant(&tenant, cutoff).await?;
+            pruned += self.prune_tenant(&tenant, first_kept).await?;
         }
         Ok(pruned)
     }
@@ -193,23 +199,80 @@ impl ChangeFeed for SqlProvider {
     }
 }
 
+/// What a read of the feed found: the head's `pruned`, and the event rows after the
+/// cursor; `None` when the tenant has no head row (no event ever).
+type Read = Option<(i64, Vec<AnyRow>)>;
+
+/// The columns of an event row.
+const EVENT_COLUMNS: &str = "c.seq AS seq, c.at_ms AS at_ms, c.resource_type AS resource_type, c.id AS id, \
+     c.operation AS operation, c.version AS version, c.previous_version AS previous_version, \
+     c.added AS added, c.removed AS removed";
+
 impl SqlProvider {
-    async fn prune_tenant(&self, tenant: &str, cutoff: i64) -> Result<u64, ProviderError> {
+    /// PostgreSQL and MySQL: in one transaction that first takes the tenant's lock
+    /// exclusively, so every writer that held it shared has committed or rolled back,
+    /// and no other inserts until the read is done (see `outbox.rs`).
+    async fn changes_locked(&self, tenant: &str, after: i64, limit: i64) -> Result<Read, ProviderError> {
         let mut tx = self.pool.begin().await.map_err(storage)?;
-        let head = format!(
-            "SELECT pruned FROM scim_change_heads WHERE tenant = ?{}",
-            self.dialect.for_update()
-        );
-        sqlx::query(&self.sql(&head))
+        self.lock_tenant(&mut tx, tenant).await?;
+        let head = sqlx::query(&self.sql("SELECT pruned FROM scim_change_heads WHERE tenant = ?"))
             .bind(tenant)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(storage)?;
+        let read = match head {
+            None => None,
+            Some(head) => {
+                let pruned: i64 = head.try_get("pruned").map_err(storage)?;
+                let rows = sqlx::query(&self.sql(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM scim_changes c WHERE c.tenant = ? AND c.seq > ? ORDER BY c.seq LIMIT ?"
+                )))
+                .bind(tenant)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(storage)?;
+                Some((pruned, rows))
+            }
+        };
+        tx.commit().await.map_err(storage)?;
+        Ok(read)
+    }
+
+    /// SQLite, whose writers are serialized: the head and the events in one statement.
+    async fn changes_joined(&self, tenant: &str, after: i64, limit: i64) -> Result<Read, ProviderError> {
+        let mut rows = sqlx::query(&format!(
+            "SELECT h.pruned AS pruned, {EVENT_COLUMNS} FROM scim_change_heads h \
+             LEFT JOIN scim_changes c ON c.tenant = h.tenant AND c.seq > ? \
+             WHERE h.tenant = ? ORDER BY c.seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(tenant)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(storage)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let pruned: i64 = first.try_get("pruned").map_err(storage)?;
+        // No event after the cursor: the one row is the head's alone.
+        if first.try_get::<Option<i64>, _>("seq").map_err(storage)?.is_none() {
+            rows.clear();
+        }
+        Ok(Some((pruned, rows)))
+    }
+
+    /// `tenant`'s events numbered below `first_kept`.
+    async fn prune_tenant(&self, tenant: &str, first_kept: i64) -> Result<u64, ProviderError> {
+        let mut tx = self.pool.begin().await.map_err(storage)?;
+        self.lock_tenant(&mut tx, tenant).await?;
         let last = sqlx::query(&self.sql(
-            "SELECT MAX(seq) AS last FROM scim_changes WHERE tenant = ? AND at_ms < ?",
+            "SELECT MAX(seq) AS last FROM scim_changes WHERE tenant = ? AND seq < ?",
         ))
         .bind(tenant)
-        .bind(cutoff)
+        .bind(first_kept)
         .fetch_one(&mut *tx)
         .await
         .map_err(storage)?;

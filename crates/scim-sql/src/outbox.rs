@@ -4,14 +4,18 @@
 //!
 //! Events are numbered by the table's own counter (`seq`, an identity or
 //! auto-increment column), which writers take without waiting for each other. What
-//! orders them for readers is the tenant's row of `scim_change_heads`: a writer locks it
-//! shared before it inserts its events, and holds it to its commit; a reader (see
-//! `feed.rs`) locks it exclusively, which waits until every writer that holds it has
-//! committed or rolled back. So when a reader reads, every event numbered below the
-//! newest it sees is final, and a writer that comes after takes a higher number: reading
-//! on from the last event read never skips one. Writers share the lock, so they still
-//! commit together; taken last, after every resource row, it closes no cycle with the
-//! other locks. SQLite has one writer at a time, which is all the order it needs.
+//! orders them for readers is a lock per tenant: a writer takes it shared as it inserts
+//! its events, and holds it to its commit; a reader (see `feed.rs`) takes it
+//! exclusively, which waits until every writer that holds it has committed or rolled
+//! back. So when a reader reads, every event numbered below the newest it sees is
+//! final, and a writer that comes after takes a higher number: reading on from the last
+//! event read never skips one. Writers share the lock, so they still commit together;
+//! taken last, after every resource row, it closes no cycle with the other locks.
+//!
+//! The lock is a PostgreSQL advisory lock (in memory: a row lock shared by many
+//! writers would be a multixact written to disk), the tenant's `scim_change_heads`
+//! row on MySQL (`LOCK IN SHARE MODE` / `FOR UPDATE`). SQLite has one writer at a
+//! time, which is all the order it needs.
 
 use scim_provider::{Change, ChangeKind, ProviderError};
 use scim_schema::DateTime;
@@ -20,8 +24,26 @@ use sqlx::AnyConnection;
 use crate::Dialect;
 use crate::provider::{SqlProvider, storage};
 
-/// Rows per `INSERT` (ten parameters each, well under every database's limit).
+/// Rows per `INSERT` (nine parameters each, well under every database's limit).
 const ROWS_PER_INSERT: usize = 100;
+
+/// The columns an event is written with (`seq` numbers itself).
+const EVENT_COLUMNS: &str =
+    "tenant, at_ms, resource_type, id, operation, version, previous_version, added, removed";
+
+/// The space of PostgreSQL advisory locks that order change events (beside the
+/// migration lock's key, in the other form of key).
+const LOCK_SPACE: i32 = 0x5C1A_0E7E;
+
+/// PostgreSQL's advisory lock of a tenant: the space, and a hash of the name (two
+/// tenants with one hash only wait on each other's readers a little more).
+fn tenant_lock_key(tenant: &str) -> (i32, i32) {
+    // FNV-1a, 32 bits: the same on every process and release.
+    let hash = tenant.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    (LOCK_SPACE, i32::from_ne_bytes(hash.to_ne_bytes()))
+}
 
 /// The events a transaction records; empty while the feed is off.
 #[derive(Debug)]
@@ -55,8 +77,8 @@ impl SqlProvider {
         }
     }
 
-    /// Writes the outbox's events, numbered after the tenant's head: call it last,
-    /// just before the commit. Answers whether it wrote any (the commit then
+    /// Writes the outbox's events, under the tenant's lock shared: call it last, just
+    /// before the commit. Answers whether it wrote any (the commit then
     /// [signals](Self::committed) them).
     pub(crate) async fn flush(
         &self,
@@ -67,14 +89,33 @@ impl SqlProvider {
         if outbox.changes.is_empty() {
             return Ok(false);
         }
-        self.share_head(conn, tenant).await?;
+        self.ensure_head(conn, tenant).await?;
+        // PostgreSQL takes the lock in the insert itself; MySQL locks the head row.
+        let lock = match self.dialect {
+            Dialect::Postgres => "WITH l AS (SELECT pg_advisory_xact_lock_shared(?, ?)) ",
+            Dialect::MySql => {
+                sqlx::query("SELECT pruned FROM scim_change_heads WHERE tenant = ? LOCK IN SHARE MODE")
+                    .bind(tenant)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(storage)?;
+                ""
+            }
+            Dialect::Sqlite => "",
+        };
         let at_ms = DateTime::now_millis().unix_micros() / 1000;
         for chunk in outbox.changes.chunks(ROWS_PER_INSERT) {
             let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let sql = self.sql(&format!(
-                "INSERT INTO scim_changes (tenant, at_ms, resource_type, id, operation, version, previous_version, added, removed) VALUES {rows}"
-            ));
+            let rows = match lock {
+                "" => format!("VALUES {rows}"),
+                _ => format!("SELECT v.* FROM l CROSS JOIN (VALUES {rows}) AS v ({EVENT_COLUMNS})"),
+            };
+            let sql = self.sql(&format!("{lock}INSERT INTO scim_changes ({EVENT_COLUMNS}) {rows}"));
             let mut query = sqlx::query(&sql);
+            if !lock.is_empty() {
+                let (space, key) = tenant_lock_key(tenant);
+                query = query.bind(space).bind(key);
+            }
             for change in chunk {
                 let (added, removed) = match &change.kind {
                     ChangeKind::MembersChanged { added, removed } => (
@@ -99,41 +140,51 @@ impl SqlProvider {
         Ok(true)
     }
 
-    /// Locks `tenant`'s head row shared to the commit, making it first if it is
-    /// missing. On SQLite only makes it (once per tenant and process).
-    async fn share_head(&self, conn: &mut AnyConnection, tenant: &str) -> Result<(), ProviderError> {
-        if self.dialect == Dialect::Sqlite && self.feed.knows_head(tenant) {
+    /// Makes `tenant`'s head row if it is missing (once per tenant and process).
+    async fn ensure_head(&self, conn: &mut AnyConnection, tenant: &str) -> Result<(), ProviderError> {
+        if self.feed.knows_head(tenant) {
             return Ok(());
         }
-        let lock = format!(
-            "SELECT pruned FROM scim_change_heads WHERE tenant = ?{}",
-            self.dialect.for_share()
-        );
-        let lock = self.sql(&lock);
-        let found = sqlx::query(&lock)
+        let insert = match self.dialect {
+            Dialect::MySql => "INSERT IGNORE INTO scim_change_heads (tenant, pruned) VALUES (?, 0)",
+            Dialect::Sqlite | Dialect::Postgres => {
+                "INSERT INTO scim_change_heads (tenant, pruned) VALUES (?, 0) ON CONFLICT (tenant) DO NOTHING"
+            }
+        };
+        sqlx::query(&self.sql(insert))
             .bind(tenant)
-            .fetch_optional(&mut *conn)
+            .execute(&mut *conn)
             .await
             .map_err(storage)?;
-        if found.is_none() {
-            let insert = match self.dialect {
-                Dialect::MySql => "INSERT IGNORE INTO scim_change_heads (tenant, pruned) VALUES (?, 0)",
-                Dialect::Sqlite | Dialect::Postgres => {
-                    "INSERT INTO scim_change_heads (tenant, pruned) VALUES (?, 0) ON CONFLICT (tenant) DO NOTHING"
-                }
-            };
-            sqlx::query(&self.sql(insert))
-                .bind(tenant)
-                .execute(&mut *conn)
-                .await
-                .map_err(storage)?;
-            if self.dialect != Dialect::Sqlite {
-                sqlx::query(&lock)
-                    .bind(tenant)
-                    .fetch_one(&mut *conn)
+        Ok(())
+    }
+
+    /// Takes `tenant`'s lock exclusively, to the end of the transaction: every writer
+    /// that held it shared has committed or rolled back, and no other writes events
+    /// until the transaction ends. SQLite's writers are serialized already.
+    pub(crate) async fn lock_tenant(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+    ) -> Result<(), ProviderError> {
+        match self.dialect {
+            Dialect::Postgres => {
+                let (space, key) = tenant_lock_key(tenant);
+                sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+                    .bind(space)
+                    .bind(key)
+                    .execute(&mut *conn)
                     .await
                     .map_err(storage)?;
             }
+            Dialect::MySql => {
+                sqlx::query("SELECT pruned FROM scim_change_heads WHERE tenant = ? FOR UPDATE")
+                    .bind(tenant)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(storage)?;
+            }
+            Dialect::Sqlite => {}
         }
         Ok(())
     }

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use scim_schema::DateTime;
 use scim_version::ScimVersion;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// What a write did to one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,25 +120,12 @@ impl ChangeEvent {
     /// `version` is absent after a delete, `previousVersion` after a create, `added` and
     /// `removed` unless the operation is `members_changed`.
     pub fn to_json(&self) -> Value {
-        let change = &self.change;
-        let mut object = Map::new();
-        object.insert("tenant".into(), json!(self.tenant));
-        object.insert("sequence".into(), json!(self.sequence));
-        object.insert("time".into(), json!(self.time.to_string()));
-        object.insert("resourceType".into(), json!(change.resource_type));
-        object.insert("id".into(), json!(change.id));
-        object.insert("operation".into(), json!(change.kind.name()));
-        if let Some(version) = &change.version {
-            object.insert("version".into(), json!(version.to_http_header()));
-        }
-        if let Some(previous) = &change.previous_version {
-            object.insert("previousVersion".into(), json!(previous.to_http_header()));
-        }
-        if let ChangeKind::MembersChanged { added, removed } = &change.kind {
-            object.insert("added".into(), json!(added));
-            object.insert("removed".into(), json!(removed));
-        }
-        Value::Object(object)
+        serde_json::to_value(Wire::from(self)).unwrap_or(Value::Null)
+    }
+
+    /// The [JSON form](Self::to_json) as bytes, written straight from the event.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&Wire::from(self)).unwrap_or_default()
     }
 
     /// Reads the [JSON form](Self::to_json) back; `None` when it is not one.
@@ -178,6 +166,48 @@ impl ChangeEvent {
                 previous_version: version("previousVersion")?,
             },
         })
+    }
+}
+
+/// The JSON form of an event, borrowed from it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire<'a> {
+    tenant: &'a str,
+    sequence: u64,
+    time: String,
+    resource_type: &'a str,
+    id: &'a str,
+    operation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<&'a [String]>,
+}
+
+impl<'a> From<&'a ChangeEvent> for Wire<'a> {
+    fn from(event: &'a ChangeEvent) -> Self {
+        let change = &event.change;
+        let (added, removed) = match &change.kind {
+            ChangeKind::MembersChanged { added, removed } => (Some(&added[..]), Some(&removed[..])),
+            _ => (None, None),
+        };
+        Self {
+            tenant: &event.tenant,
+            sequence: event.sequence,
+            time: event.time.to_string(),
+            resource_type: &change.resource_type,
+            id: &change.id,
+            operation: change.kind.name(),
+            version: change.version.as_ref().map(ScimVersion::to_http_header),
+            previous_version: change.previous_version.as_ref().map(ScimVersion::to_http_header),
+            added,
+            removed,
+        }
     }
 }
 
@@ -227,6 +257,8 @@ impl FromStr for ChangeCursor {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn event(kind: ChangeKind, version: Option<&str>, previous: Option<&str>) -> ChangeEvent {
@@ -268,6 +300,13 @@ mod tests {
         assert!(json.get("added").is_none() && json.get("previousVersion").is_none());
         assert_eq!(json["time"], "2026-12-03T10:00:00.123Z");
         assert_eq!(json["version"], r#"W/"v1""#);
+    }
+
+    #[test]
+    fn the_bytes_are_the_json() {
+        let event = event(ChangeKind::Patched, Some("v3"), Some("v2"));
+        let bytes: Value = serde_json::from_slice(&event.to_json_bytes()).unwrap();
+        assert_eq!(bytes, event.to_json());
     }
 
     #[test]

@@ -17,7 +17,7 @@ const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How long the loop lets events gather after a commit wakes it: one read then carries
 /// the writes of those milliseconds, not one each.
-const GATHER: Duration = Duration::from_millis(10);
+const GATHER: Duration = Duration::from_millis(25);
 
 /// How often the cursors are saved while events flow (and whenever the loop is idle):
 /// a restart delivers again at most what was delivered in this long.
@@ -40,6 +40,9 @@ pub(crate) struct Delivery {
     /// The tenants whose cursor moved since it was last saved.
     unsaved: HashSet<String>,
     saved_at: Instant,
+    /// The tenants with events, and when they were looked up.
+    tenants: Vec<String>,
+    tenants_at: Option<Instant>,
 }
 
 impl Delivery {
@@ -52,6 +55,8 @@ impl Delivery {
             cursors: HashMap::new(),
             unsaved: HashSet::new(),
             saved_at: Instant::now(),
+            tenants: Vec::new(),
+            tenants_at: None,
         }
     }
 
@@ -78,29 +83,41 @@ impl Delivery {
         }
     }
 
-    /// Delivers every tenant's events up to its newest.
+    /// Delivers every tenant's events up to its newest. The tenants are looked up again
+    /// once per [`POLL_INTERVAL`], so a new tenant's first events wait at most that.
     async fn catch_up(&mut self) -> Result<(), ProviderError> {
-        for (tenant, head) in self.feed.change_heads().await? {
+        if self.tenants_at.is_none_or(|at| at.elapsed() >= POLL_INTERVAL) {
+            let heads = self.feed.change_heads().await?;
+            self.tenants = heads.into_iter().map(|(tenant, _)| tenant).collect();
+            self.tenants_at = Some(Instant::now());
+        }
+        for tenant in self.tenants.clone() {
             let mut cursor = self.cursor(&tenant).await?;
-            while cursor < head {
+            loop {
                 let batch = self.feed.changes_since(&tenant, cursor, BATCH).await?;
                 if let Some(through) = batch.pruned_through {
                     self.missed(&tenant, cursor, through);
                     cursor = cursor.max(through);
+                    self.moved(&tenant, cursor);
                 }
-                let Some(last) = batch.events.last().map(ChangeEvent::cursor) else {
-                    break;
-                };
                 for event in &batch.events {
                     self.deliver(event).await;
+                    cursor = event.cursor();
+                    self.moved(&tenant, cursor);
                 }
-                cursor = last;
-                self.cursors.insert(tenant.clone(), cursor);
-                self.unsaved.insert(tenant.clone());
+                if batch.events.len() < BATCH {
+                    break;
+                }
             }
-            self.cursors.insert(tenant, cursor);
         }
         Ok(())
+    }
+
+    fn moved(&mut self, tenant: &str, cursor: ChangeCursor) {
+        self.cursors.insert(tenant.to_owned(), cursor);
+        if !self.unsaved.contains(tenant) {
+            self.unsaved.insert(tenant.to_owned());
+        }
     }
 
     /// The cursor of `tenant`: known, or as saved in the database.

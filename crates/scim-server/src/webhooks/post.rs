@@ -52,7 +52,7 @@ impl Receiver {
 
     /// POSTs `event`; `Ok` when the receiver answered 2xx, otherwise what happened.
     pub(crate) async fn post(&self, event: &ChangeEvent) -> Result<(), String> {
-        let body = Bytes::from(event.to_json().to_string());
+        let body = Bytes::from(event.to_json_bytes());
         let mut request = Request::post(self.url.clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header(
