@@ -193,11 +193,14 @@ events_pairs() {
         "$(median 3 "${ratios[@]}") of the feed off at $(median 0 "${off_rates[@]}")/s (median of ${#ratios[@]} rounds' ratios; rounds $spread); $(users_stored "$on_base") events all delivered ${lag} s after the last round"
     stop "$on_pid"; stop "$off_pid"; stop "$floor_pid"
 }
-# Instructions per create on SQLite, feed on (its webhook's deliveries included: the
-# counters are read once it has caught up) and off.
+# Instructions per create on SQLite: feed on with its webhook delivering (the
+# deliveries included: the counters are read once it has caught up); feed on with the
+# webhook refused (404: delivery waits on its backoff, so what is left is the write
+# with its event); feed off.
 events_instructions() {
     local kind=$1 out=$work/cg.events.$1 floor_pid=
     [ "$kind" = on ] && { start_floor; floor_pid=$pid; export SCIM_WEBHOOK_URL="${floor%/user}/sink"; }
+    [ "$kind" = refused ] && { start_floor; floor_pid=$pid; export SCIM_WEBHOOK_URL="${floor%/user}/refused"; }
     VALGRIND="valgrind --tool=callgrind --callgrind-out-file=$out" start_server "sqlite://$work/cg.$kind.db"
     unset SCIM_WEBHOOK_URL
     send_creates "$base" 50
@@ -220,9 +223,10 @@ if $only_events || [ "${1:-}" = --quick ]; then
             psql "$SCIM_TEST_POSTGRES_URL" -qc "DROP DATABASE scim_bench_events_${side}_$$" >/dev/null
         done
     fi
-    on_instructions=$(events_instructions on) off_instructions=$(events_instructions off)
+    on_instructions=$(events_instructions on) refused_instructions=$(events_instructions refused)
+    off_instructions=$(events_instructions off)
     row "sqlite" "POST /Users with the change feed on and a webhook, instructions per create (callgrind)" "$on_instructions" \
-        "feed off: $off_instructions ($(python3 -c "print(f'{$on_instructions / $off_instructions:.3f}')")x)"
+        "feed off: $off_instructions ($(python3 -c "print(f'{$on_instructions / $off_instructions:.3f}')")x); feed on, nothing delivered: $refused_instructions ($(python3 -c "print(f'{$refused_instructions / $off_instructions:.3f}')")x)"
     $only_events && { echo; echo "written to $report"; exit 0; }
 fi
 

@@ -58,8 +58,8 @@ mod resource;
 pub mod testkit;
 
 pub use changes::{
-    Change, ChangeBatch, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal, Subscription,
-    SubscriptionError,
+    Change, ChangeBatch, ChangeCursor, ChangeEvent, ChangeFeed, ChangeKind, ChangeSignal,
+    Subscription, SubscriptionError,
 };
 pub use context::RequestContext;
 pub use error::ProviderError;

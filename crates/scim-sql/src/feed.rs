@@ -112,9 +112,9 @@ impl ChangeFeed for SqlProvider {
         };
         let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
         let cutoff = (DateTime::now().unix_micros() / 1000).saturating_sub(retention_ms);
-        let kept = sqlx::query(&self.sql(
-            "SELECT seq FROM scim_changes WHERE at_ms >= ? ORDER BY seq LIMIT 1",
-        ))
+        let kept = sqlx::query(
+            &self.sql("SELECT seq FROM scim_changes WHERE at_ms >= ? ORDER BY seq LIMIT 1"),
+        )
         .bind(cutoff)
         .fetch_optional(&self.pool)
         .await
@@ -132,13 +132,12 @@ impl ChangeFeed for SqlProvider {
                 }
             }
         };
-        let tenants = sqlx::query(&self.sql(
-            "SELECT DISTINCT tenant FROM scim_changes WHERE seq < ?",
-        ))
-        .bind(first_kept)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(storage)?;
+        let tenants =
+            sqlx::query(&self.sql("SELECT DISTINCT tenant FROM scim_changes WHERE seq < ?"))
+                .bind(first_kept)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(storage)?;
         let mut pruned = 0;
         for row in &tenants {
             let tenant = text(row, "tenant").map_err(storage)?;
@@ -212,7 +211,12 @@ impl SqlProvider {
     /// PostgreSQL and MySQL: in one transaction that first takes the tenant's lock
     /// exclusively, so every writer that held it shared has committed or rolled back,
     /// and no other inserts until the read is done (see `outbox.rs`).
-    async fn changes_locked(&self, tenant: &str, after: i64, limit: i64) -> Result<Read, ProviderError> {
+    async fn changes_locked(
+        &self,
+        tenant: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Read, ProviderError> {
         let mut tx = self.pool.begin().await.map_err(storage)?;
         self.lock_tenant(&mut tx, tenant).await?;
         let head = sqlx::query(&self.sql("SELECT pruned FROM scim_change_heads WHERE tenant = ?"))
@@ -241,7 +245,12 @@ impl SqlProvider {
     }
 
     /// SQLite, whose writers are serialized: the head and the events in one statement.
-    async fn changes_joined(&self, tenant: &str, after: i64, limit: i64) -> Result<Read, ProviderError> {
+    async fn changes_joined(
+        &self,
+        tenant: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Read, ProviderError> {
         let mut rows = sqlx::query(&format!(
             "SELECT h.pruned AS pruned, {EVENT_COLUMNS} FROM scim_change_heads h \
              LEFT JOIN scim_changes c ON c.tenant = h.tenant AND c.seq > ? \
@@ -258,7 +267,11 @@ impl SqlProvider {
         };
         let pruned: i64 = first.try_get("pruned").map_err(storage)?;
         // No event after the cursor: the one row is the head's alone.
-        if first.try_get::<Option<i64>, _>("seq").map_err(storage)?.is_none() {
+        if first
+            .try_get::<Option<i64>, _>("seq")
+            .map_err(storage)?
+            .is_none()
+        {
             rows.clear();
         }
         Ok(Some((pruned, rows)))
@@ -268,9 +281,9 @@ impl SqlProvider {
     async fn prune_tenant(&self, tenant: &str, first_kept: i64) -> Result<u64, ProviderError> {
         let mut tx = self.pool.begin().await.map_err(storage)?;
         self.lock_tenant(&mut tx, tenant).await?;
-        let last = sqlx::query(&self.sql(
-            "SELECT MAX(seq) AS last FROM scim_changes WHERE tenant = ? AND seq < ?",
-        ))
+        let last = sqlx::query(
+            &self.sql("SELECT MAX(seq) AS last FROM scim_changes WHERE tenant = ? AND seq < ?"),
+        )
         .bind(tenant)
         .bind(first_kept)
         .fetch_one(&mut *tx)
@@ -280,19 +293,22 @@ impl SqlProvider {
             tx.commit().await.map_err(storage)?;
             return Ok(0);
         };
-        let deleted = sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
-            .bind(tenant)
-            .bind(last)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
-        sqlx::query(&self.sql("UPDATE scim_change_heads SET pruned = ? WHERE tenant = ? AND pruned < ?"))
-            .bind(last)
-            .bind(tenant)
-            .bind(last)
-            .execute(&mut *tx)
-            .await
-            .map_err(storage)?;
+        let deleted =
+            sqlx::query(&self.sql("DELETE FROM scim_changes WHERE tenant = ? AND seq <= ?"))
+                .bind(tenant)
+                .bind(last)
+                .execute(&mut *tx)
+                .await
+                .map_err(storage)?;
+        sqlx::query(
+            &self.sql("UPDATE scim_change_heads SET pruned = ? WHERE tenant = ? AND pruned < ?"),
+        )
+        .bind(last)
+        .bind(tenant)
+        .bind(last)
+        .execute(&mut *tx)
+        .await
+        .map_err(storage)?;
         tx.commit().await.map_err(storage)?;
         Ok(deleted.rows_affected())
     }

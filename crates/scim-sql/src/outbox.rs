@@ -94,11 +94,13 @@ impl SqlProvider {
         let lock = match self.dialect {
             Dialect::Postgres => "WITH l AS (SELECT pg_advisory_xact_lock_shared(?, ?)) ",
             Dialect::MySql => {
-                sqlx::query("SELECT pruned FROM scim_change_heads WHERE tenant = ? LOCK IN SHARE MODE")
-                    .bind(tenant)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(storage)?;
+                sqlx::query(
+                    "SELECT pruned FROM scim_change_heads WHERE tenant = ? LOCK IN SHARE MODE",
+                )
+                .bind(tenant)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(storage)?;
                 ""
             }
             Dialect::Sqlite => "",
@@ -110,7 +112,9 @@ impl SqlProvider {
                 "" => format!("VALUES {rows}"),
                 _ => format!("SELECT v.* FROM l CROSS JOIN (VALUES {rows}) AS v ({EVENT_COLUMNS})"),
             };
-            let sql = self.sql(&format!("{lock}INSERT INTO scim_changes ({EVENT_COLUMNS}) {rows}"));
+            let sql = self.sql(&format!(
+                "{lock}INSERT INTO scim_changes ({EVENT_COLUMNS}) {rows}"
+            ));
             let mut query = sqlx::query(&sql);
             if !lock.is_empty() {
                 let (space, key) = tenant_lock_key(tenant);
@@ -131,7 +135,12 @@ impl SqlProvider {
                     .bind(&change.id)
                     .bind(change.kind.name())
                     .bind(change.version.as_ref().map(|v| v.opaque().to_owned()))
-                    .bind(change.previous_version.as_ref().map(|v| v.opaque().to_owned()))
+                    .bind(
+                        change
+                            .previous_version
+                            .as_ref()
+                            .map(|v| v.opaque().to_owned()),
+                    )
                     .bind(added)
                     .bind(removed);
             }
@@ -141,7 +150,11 @@ impl SqlProvider {
     }
 
     /// Makes `tenant`'s head row if it is missing (once per tenant and process).
-    async fn ensure_head(&self, conn: &mut AnyConnection, tenant: &str) -> Result<(), ProviderError> {
+    async fn ensure_head(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+    ) -> Result<(), ProviderError> {
         if self.feed.knows_head(tenant) {
             return Ok(());
         }

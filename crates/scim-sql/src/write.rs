@@ -109,7 +109,7 @@ impl SqlProvider {
             outbox.push(Change {
                 resource_type: definition.name().to_owned(),
                 id: id.clone(),
-                kind: write_kind(ctx, target),
+                kind: ChangeKind::of_write(ctx, matches!(target, Target::Existing { .. })),
                 version: Some(stored.version().clone()),
                 previous_version: loaded.previous.as_ref().map(Stored::scim_version),
             });
@@ -444,15 +444,6 @@ impl SqlProvider {
         let recorded = self.flush(&mut tx, tenant, outbox).await?;
         tx.commit().await.map_err(storage)?;
         Ok(recorded)
-    }
-}
-
-/// What a create or replace in `ctx` records: a replace applying a PATCH is `patched`.
-fn write_kind(ctx: &RequestContext, target: Target<'_>) -> ChangeKind {
-    match target {
-        Target::New => ChangeKind::Created,
-        Target::Existing { .. } if ctx.is_patch() => ChangeKind::Patched,
-        Target::Existing { .. } => ChangeKind::Replaced,
     }
 }
 

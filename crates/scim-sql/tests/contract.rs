@@ -105,7 +105,10 @@ async fn prunes_past_the_retention(url: &str) {
         .changes_since(ctx.tenant(), before.events[1].cursor(), 10)
         .await
         .unwrap();
-    assert_eq!(last.pruned_through, None, "nothing after the last pruned was missed");
+    assert_eq!(
+        last.pruned_through, None,
+        "nothing after the last pruned was missed"
+    );
     provider.create(&ctx, "User", user("c")).await.unwrap();
     let next = provider
         .changes_since(ctx.tenant(), before.events[1].cursor(), 10)

@@ -30,6 +30,17 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    /// What a create (`replacing: false`) or a replace in `ctx` records: a replace is
+    /// [`Patched`](Self::Patched) when the context [applies a
+    /// PATCH](crate::RequestContext::as_patch).
+    pub fn of_write(ctx: &crate::RequestContext, replacing: bool) -> Self {
+        match (replacing, ctx.is_patch()) {
+            (false, _) => Self::Created,
+            (true, true) => Self::Patched,
+            (true, false) => Self::Replaced,
+        }
+    }
+
     /// The operation's name in the JSON form: `created`, `replaced`, `patched`,
     /// `deleted` or `members_changed`.
     pub fn name(&self) -> &'static str {
@@ -204,7 +215,10 @@ impl<'a> From<&'a ChangeEvent> for Wire<'a> {
             id: &change.id,
             operation: change.kind.name(),
             version: change.version.as_ref().map(ScimVersion::to_http_header),
-            previous_version: change.previous_version.as_ref().map(ScimVersion::to_http_header),
+            previous_version: change
+                .previous_version
+                .as_ref()
+                .map(ScimVersion::to_http_header),
             added,
             removed,
         }

@@ -177,7 +177,8 @@ mod tests {
     async fn events_past_the_retention_are_pruned_and_readers_told() {
         let provider = InMemoryProvider::new().with_change_feed(std::time::Duration::ZERO);
         let ctx = RequestContext::default();
-        let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a"});
+        let user =
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a"});
         provider.create(&ctx, "User", user).await.unwrap();
         let batch = provider
             .changes_since(ctx.tenant(), ChangeCursor::START, 10)

@@ -281,15 +281,10 @@ impl InMemoryProvider {
             .get(&id)
             .ok_or_else(|| ProviderError::not_found(resource_type, &*id))?
             .render(Fetch::ALL)?;
-        let kind = match target {
-            Target::New => ChangeKind::Created,
-            Target::Existing { .. } if ctx.is_patch() => ChangeKind::Patched,
-            Target::Existing { .. } => ChangeKind::Replaced,
-        };
         let change = Change {
             resource_type: shard.definition.name().to_owned(),
             id: id.to_string(),
-            kind,
+            kind: ChangeKind::of_write(ctx, matches!(target, Target::Existing { .. })),
             version: Some(stored.version().clone()),
             previous_version,
         };

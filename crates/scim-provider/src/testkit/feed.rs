@@ -245,7 +245,10 @@ pub(super) async fn tenants_apart<P: ResourceProvider + ChangeFeed>(provider: &P
         .create(&two, "User", user("erin"))
         .await
         .expect("create");
-    let (of_one, of_two) = (all_events(provider, &one).await, all_events(provider, &two).await);
+    let (of_one, of_two) = (
+        all_events(provider, &one).await,
+        all_events(provider, &two).await,
+    );
     assert_eq!((of_one.len(), of_two.len()), (1, 2));
     let heads = provider.change_heads().await.expect("heads");
     let head = |ctx: &RequestContext| heads.iter().find(|(t, _)| t == ctx.tenant()).map(|h| h.1);
@@ -255,7 +258,10 @@ pub(super) async fn tenants_apart<P: ResourceProvider + ChangeFeed>(provider: &P
         .changes_since(tenant("feed-none").tenant(), ChangeCursor::START, 10)
         .await
         .expect("changes_since");
-    assert!(none.events.is_empty(), "a tenant without writes has no events");
+    assert!(
+        none.events.is_empty(),
+        "a tenant without writes has no events"
+    );
 }
 
 pub(super) async fn cursors<P: ChangeFeed>(provider: &P) {

@@ -86,7 +86,10 @@ impl Delivery {
     /// Delivers every tenant's events up to its newest. The tenants are looked up again
     /// once per [`POLL_INTERVAL`], so a new tenant's first events wait at most that.
     async fn catch_up(&mut self) -> Result<(), ProviderError> {
-        if self.tenants_at.is_none_or(|at| at.elapsed() >= POLL_INTERVAL) {
+        if self
+            .tenants_at
+            .is_none_or(|at| at.elapsed() >= POLL_INTERVAL)
+        {
             let heads = self.feed.change_heads().await?;
             self.tenants = heads.into_iter().map(|(tenant, _)| tenant).collect();
             self.tenants_at = Some(Instant::now());
