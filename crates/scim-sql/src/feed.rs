@@ -333,22 +333,14 @@ fn event_from(tenant: &str, row: &AnyRow) -> Result<ChangeEvent, ProviderError> 
             None => Ok(Vec::new()),
         }
     };
-    let kind = match text("operation")?.as_str() {
-        "created" => ChangeKind::Created,
-        "replaced" => ChangeKind::Replaced,
-        "patched" => ChangeKind::Patched,
-        "deleted" => ChangeKind::Deleted,
-        "members_changed" => ChangeKind::MembersChanged {
-            added: ids("added")?,
-            removed: ids("removed")?,
-        },
-        other => {
-            return Err(ProviderError::Storage {
-                message: format!("unknown stored change operation {other:?}"),
+    let operation = text("operation")?;
+    let kind =
+        ChangeKind::from_name(&operation, ids("added")?, ids("removed")?).ok_or_else(|| {
+            ProviderError::Storage {
+                message: format!("unknown stored change operation {operation:?}"),
                 source: None,
-            });
-        }
-    };
+            }
+        })?;
     let at_ms: i64 = row.try_get("at_ms").map_err(storage)?;
     let seq: i64 = row.try_get("seq").map_err(storage)?;
     Ok(ChangeEvent {

@@ -41,6 +41,19 @@ impl ChangeKind {
         }
     }
 
+    /// The kind named `operation` (see [`name`](Self::name)), with the member ids of a
+    /// `members_changed` (the others take none); `None` for an unknown name.
+    pub fn from_name(operation: &str, added: Vec<String>, removed: Vec<String>) -> Option<Self> {
+        Some(match operation {
+            "created" => Self::Created,
+            "replaced" => Self::Replaced,
+            "patched" => Self::Patched,
+            "deleted" => Self::Deleted,
+            "members_changed" => Self::MembersChanged { added, removed },
+            _ => return None,
+        })
+    }
+
     /// The operation's name in the JSON form: `created`, `replaced`, `patched`,
     /// `deleted` or `members_changed`.
     pub fn name(&self) -> &'static str {
@@ -147,24 +160,15 @@ impl ChangeEvent {
             Some(v) => ScimVersion::parse_http_header(v.as_str()?).ok().map(Some),
         };
         let ids = |key: &str| -> Option<Vec<String>> {
-            value
-                .get(key)?
-                .as_array()?
+            let Some(ids) = value.get(key) else {
+                return Some(Vec::new());
+            };
+            ids.as_array()?
                 .iter()
                 .map(|id| id.as_str().map(str::to_owned))
                 .collect()
         };
-        let kind = match text("operation")? {
-            "created" => ChangeKind::Created,
-            "replaced" => ChangeKind::Replaced,
-            "patched" => ChangeKind::Patched,
-            "deleted" => ChangeKind::Deleted,
-            "members_changed" => ChangeKind::MembersChanged {
-                added: ids("added")?,
-                removed: ids("removed")?,
-            },
-            _ => return None,
-        };
+        let kind = ChangeKind::from_name(text("operation")?, ids("added")?, ids("removed")?)?;
         Some(Self {
             tenant: text("tenant")?.to_owned(),
             sequence: value.get("sequence")?.as_u64()?,
