@@ -40,9 +40,6 @@ pub(crate) struct Delivery {
     /// The tenants whose cursor moved since it was last saved.
     unsaved: HashSet<String>,
     saved_at: Instant,
-    /// The tenants with events, and when they were looked up.
-    tenants: Vec<String>,
-    tenants_at: Option<Instant>,
 }
 
 impl Delivery {
@@ -55,8 +52,6 @@ impl Delivery {
             cursors: HashMap::new(),
             unsaved: HashSet::new(),
             saved_at: Instant::now(),
-            tenants: Vec::new(),
-            tenants_at: None,
         }
     }
 
@@ -83,20 +78,11 @@ impl Delivery {
         }
     }
 
-    /// Delivers every tenant's events up to its newest. The tenants are looked up again
-    /// once per [`POLL_INTERVAL`], so a new tenant's first events wait at most that.
+    /// Delivers the events of every tenant whose newest event is past its cursor.
     async fn catch_up(&mut self) -> Result<(), ProviderError> {
-        if self
-            .tenants_at
-            .is_none_or(|at| at.elapsed() >= POLL_INTERVAL)
-        {
-            let heads = self.feed.change_heads().await?;
-            self.tenants = heads.into_iter().map(|(tenant, _)| tenant).collect();
-            self.tenants_at = Some(Instant::now());
-        }
-        for tenant in self.tenants.clone() {
+        for (tenant, head) in self.feed.change_heads().await? {
             let mut cursor = self.cursor(&tenant).await?;
-            loop {
+            while cursor < head {
                 let batch = self.feed.changes_since(&tenant, cursor, BATCH).await?;
                 if let Some(through) = batch.pruned_through {
                     self.missed(&tenant, cursor, through);
