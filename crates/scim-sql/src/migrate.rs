@@ -153,8 +153,8 @@ async fn apply_pending(
 
 /// Version 6: the change feed (see `outbox.rs`). `scim_changes` holds the events,
 /// numbered by one counter for every tenant; `scim_change_heads` has a row per tenant
-/// that writers lock shared and readers exclusively (what orders them), with the last
-/// number pruned; `scim_change_cursors` is where each consumer (a webhook) has got to.
+/// with the last number pruned (on MySQL also the lock writers take shared and readers
+/// exclusively); `scim_change_cursors` is where each consumer (a webhook) has got to.
 fn v6_change_feed(dialect: Dialect) -> Vec<String> {
     let (key, text) = dialect.types();
     let seq = match dialect {
