@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use scim_axum::testing::AxumClient;
-use scim_http::testing::{SuiteConfig, run_http_test_suite, test_service_with};
+use scim_http::testing::{run_http_test_suite, test_services_with};
 use scim_sql::SqlProvider;
 
-/// The suite in every configuration, each on its own fresh tenants of one database.
+/// The suite in every configuration and profile, each on its own fresh tenants of one
+/// database.
 async fn run_on(url: &str) {
     let provider = Arc::new(SqlProvider::connect(url).await.expect("connect"));
-    for config in SuiteConfig::ALL {
-        let (service, suite) = test_service_with(provider.clone(), config);
+    for (service, suite) in test_services_with(provider) {
         run_http_test_suite(&AxumClient(scim_axum::router(service)), &suite).await;
     }
 }

@@ -3,7 +3,7 @@
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, test};
 use bytes::Bytes;
-use scim_http::testing::{SuiteConfig, TestClient, run_http_test_suite, test_service};
+use scim_http::testing::{TestClient, run_http_test_suite, test_services};
 
 struct Actix<S>(S);
 
@@ -33,8 +33,7 @@ where
 
 #[actix_web::test]
 async fn actix_passes_the_http_suite_in_every_configuration() {
-    for config in SuiteConfig::ALL {
-        let (service, suite) = test_service(config);
+    for (service, suite) in test_services() {
         let app = test::init_service(App::new().configure(scim_actix::configure(service))).await;
         run_http_test_suite(&Actix(app), &suite).await;
     }

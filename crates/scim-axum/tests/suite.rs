@@ -4,13 +4,12 @@ use axum::Router;
 use axum::routing::get;
 use scim_axum::ScimPrincipal;
 use scim_axum::testing::AxumClient;
-use scim_http::testing::{SuiteConfig, run_http_test_suite, test_service};
+use scim_http::testing::{run_http_test_suite, test_services};
 use tower::ServiceExt;
 
 #[tokio::test]
 async fn axum_passes_the_http_suite_in_every_configuration() {
-    for config in SuiteConfig::ALL {
-        let (service, suite) = test_service(config);
+    for (service, suite) in test_services() {
         run_http_test_suite(&AxumClient(scim_axum::router(service)), &suite).await;
     }
 }

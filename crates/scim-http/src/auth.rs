@@ -102,14 +102,61 @@ impl StaticTokens {
     }
 
     /// Accepts `token` for `tenant`.
-    pub fn with_token(mut self, token: &str, tenant: &str) -> Self {
+    pub fn with_token(self, token: &str, tenant: &str) -> Self {
+        self.with_token_hash(Sha256::digest(token.as_bytes()).into(), tenant)
+    }
+
+    /// Accepts for `tenant` the token whose SHA-256 digest is `hash`, so that a
+    /// configuration need not hold the token itself.
+    ///
+    /// ```
+    /// use scim_http::StaticTokens;
+    ///
+    /// // printf %s s3cret | sha256sum
+    /// let hash = StaticTokens::parse_hash("1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0")?;
+    /// assert!(StaticTokens::parse_hash("not hex").is_err());
+    /// let hashed = StaticTokens::new().with_token_hash(hash, "acme");
+    /// let plain = StaticTokens::new().with_token("s3cret", "acme");
+    /// assert_eq!(format!("{:?}", hashed.tenant_of(b"s3cret")), format!("{:?}", plain.tenant_of(b"s3cret")));
+    /// # Ok::<(), scim_http::TokenListError>(())
+    /// ```
+    pub fn with_token_hash(mut self, hash: [u8; 32], tenant: &str) -> Self {
         let principal = Principal {
             tenant: tenant.into(),
             name: tenant.into(),
         };
-        self.tokens
-            .push((Sha256::digest(token.as_bytes()).into(), principal));
+        self.tokens.push((hash, principal));
         self
+    }
+
+    /// A SHA-256 digest written as 64 hexadecimal digits (as `sha256sum` prints it),
+    /// optionally prefixed `sha256:`.
+    pub fn parse_hash(text: &str) -> Result<[u8; 32], TokenListError> {
+        let digits = text.trim();
+        let digits = digits.strip_prefix("sha256:").unwrap_or(digits).as_bytes();
+        let invalid = || TokenListError::NotSha256(text.to_owned());
+        if digits.len() != 64 {
+            return Err(invalid());
+        }
+        let mut hash = [0u8; 32];
+        for (byte, pair) in hash.iter_mut().zip(digits.chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).map_err(|_| invalid())?;
+            *byte = u8::from_str_radix(pair, 16).map_err(|_| invalid())?;
+        }
+        Ok(hash)
+    }
+
+    /// The principal `token` authenticates, if any.
+    pub fn tenant_of(&self, token: &[u8]) -> Option<Principal> {
+        let presented: [u8; 32] = Sha256::digest(token).into();
+        // Compare against every token, so the time does not say which one matched.
+        let mut found = None;
+        for (hash, principal) in &self.tokens {
+            if constant_time_eq(hash, &presented) {
+                found = Some(principal);
+            }
+        }
+        found.cloned()
     }
 
     /// How many tokens are accepted.
@@ -130,16 +177,23 @@ impl StaticTokens {
     /// assert!(scim_http::StaticTokens::parse_tenants("nonsense").is_err());
     /// ```
     pub fn parse_tenants(list: &str) -> Result<Self, TokenListError> {
-        let mut tokens = Self::new();
-        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            match entry.split_once('=') {
+        let pairs = Self::parse_tenant_pairs(list)?;
+        Ok(pairs.iter().fold(Self::new(), |tokens, (tenant, token)| {
+            tokens.with_token(token, tenant)
+        }))
+    }
+
+    /// The `(tenant, token)` pairs of a `tenantA=tokenA,tenantB=tokenB` list, trimmed.
+    pub fn parse_tenant_pairs(list: &str) -> Result<Vec<(String, String)>, TokenListError> {
+        let entries = list.split(',').map(str::trim).filter(|e| !e.is_empty());
+        entries
+            .map(|entry| match entry.split_once('=') {
                 Some((tenant, token)) if !tenant.trim().is_empty() && !token.trim().is_empty() => {
-                    tokens = tokens.with_token(token.trim(), tenant.trim());
+                    Ok((tenant.trim().to_owned(), token.trim().to_owned()))
                 }
-                _ => return Err(TokenListError::NotTenantToken(entry.to_owned())),
-            }
-        }
-        Ok(tokens)
+                _ => Err(TokenListError::NotTenantToken(entry.to_owned())),
+            })
+            .collect()
     }
 
     /// The tokens a server gets from its environment: `SCIM_TENANTS`
@@ -169,6 +223,9 @@ pub enum TokenListError {
     /// An entry of `SCIM_TENANTS` is not `tenant=token`.
     #[error("{0:?} is not tenant=token")]
     NotTenantToken(String),
+    /// A token hash is not 64 hexadecimal digits.
+    #[error("{0:?} is not a SHA-256 digest: 64 hexadecimal digits")]
+    NotSha256(String),
     /// The operating system gave no randomness for a generated token.
     #[error("the operating system provides no randomness for a token")]
     NoRandomness,
@@ -202,15 +259,7 @@ impl Authenticator for StaticTokens {
         let token = bearer_token(&request.headers).ok_or(AuthError {
             detail: "a bearer token is required",
         })?;
-        let presented: [u8; 32] = Sha256::digest(token).into();
-        // Compare against every token, so the time does not say which one matched.
-        let mut found = None;
-        for (hash, principal) in &self.tokens {
-            if constant_time_eq(hash, &presented) {
-                found = Some(principal);
-            }
-        }
-        found.cloned().ok_or(AuthError {
+        self.tenant_of(token).ok_or(AuthError {
             detail: "the bearer token is not valid",
         })
     }

@@ -47,6 +47,6 @@ pub use conditional::{
     ConditionalOutcome, add_etag_to_response, extract_etag_from_headers, handle_conditional_request,
 };
 pub use config::HttpConfig;
-pub use limits::{Limits, Rate};
+pub use limits::{Limits, Rate, TenantLimits};
 pub use openapi::openapi_document;
 pub use service::{ScimService, error_response, unauthorized};

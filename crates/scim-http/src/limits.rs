@@ -24,6 +24,7 @@ use scim_ops::{ErrorKind, ScimError};
 ///         rate: Some(Rate::per_second(NonZeroU32::new(50).unwrap())),
 ///         max_in_flight: Some(64),
 ///         timeout: Some(Duration::from_secs(30)),
+///         ..Limits::default()
 ///     },
 ///     ..HttpConfig::default()
 /// };
@@ -41,6 +42,44 @@ pub struct Limits {
     /// run on. A write cut off by it may or may not have been applied: a client that
     /// retries with `If-Match` finds out which.
     pub timeout: Option<Duration>,
+    /// The largest request body a tenant may send, in bytes (`413` beyond), checked
+    /// once the tenant is known; `None`: no limit but
+    /// [`HttpConfig::max_body_size`](crate::HttpConfig::max_body_size), which bounds
+    /// what is read before the tenant is known, so a larger value has no effect.
+    pub max_body_size: Option<usize>,
+    /// Tenants whose rate or body size differs from the rest, by tenant.
+    pub tenants: HashMap<String, TenantLimits>,
+}
+
+/// What one tenant named in [`Limits::tenants`] may ask, in place of what the others
+/// may.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantLimits {
+    /// The tenant's request rate, in place of [`Limits::rate`]; `None`: any.
+    pub rate: Option<Rate>,
+    /// The tenant's largest request body, in place of [`Limits::max_body_size`].
+    pub max_body_size: Option<usize>,
+}
+
+impl Limits {
+    /// The limits of `tenant`'s own entry, if it has one.
+    fn of(&self, tenant: &str) -> Option<&TenantLimits> {
+        match self.tenants.is_empty() {
+            true => None,
+            false => self.tenants.get(tenant),
+        }
+    }
+
+    /// The request rate of `tenant`.
+    pub(crate) fn rate_of(&self, tenant: &str) -> Option<Rate> {
+        self.of(tenant).map_or(self.rate, |own| own.rate)
+    }
+
+    /// The largest body `tenant` may send.
+    pub(crate) fn body_size_of(&self, tenant: &str) -> Option<usize> {
+        self.of(tenant)
+            .map_or(self.max_body_size, |own| own.max_body_size)
+    }
 }
 
 /// A request rate: a token bucket that fills at `per_second` tokens a second and
@@ -133,11 +172,8 @@ impl Limiter {
 
     /// Lets one request of `tenant` in, or says why not (`429`).
     pub(crate) fn admit(&self, tenant: &Arc<str>) -> Result<Admission, ScimError> {
-        let Limits {
-            rate,
-            max_in_flight,
-            ..
-        } = self.limits;
+        let max_in_flight = self.limits.max_in_flight;
+        let rate = self.limits.rate_of(tenant);
         if rate.is_none() && max_in_flight.is_none() {
             return Ok(Admission(None));
         }

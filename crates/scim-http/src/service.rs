@@ -272,6 +272,11 @@ impl ScimService {
         let if_none_match = extract_etag_from_headers(&parts.headers, &IF_NONE_MATCH)
             .map_err(|e| error_response(e.into()))?;
         let body = body.map_err(error_response)?;
+        if let Some(limit) = inner.config.limits.body_size_of(&tenant)
+            && body.len() > limit
+        {
+            return Err(error_response(crate::body::too_large(limit)));
+        }
         let json = match parts.method {
             Method::POST | Method::PUT | Method::PATCH => {
                 Some(self.json_body(&parts, &body).map_err(error_response)?)

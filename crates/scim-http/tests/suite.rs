@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
-use scim_http::testing::{SuiteConfig, TOKEN, TestClient, run_http_test_suite, test_service};
+use scim_http::testing::{
+    SuiteConfig, TOKEN, TestClient, run_http_test_suite, test_service, test_services,
+};
 use scim_http::{FromExtensions, HttpConfig, Principal, ScimService};
 use scim_ops::{ScimOperationHandler, ServiceConfig};
 use scim_provider::InMemoryProvider;
@@ -31,16 +33,14 @@ impl TestClient for Tower {
 
 #[tokio::test]
 async fn the_service_passes_the_suite_in_every_configuration() {
-    for config in SuiteConfig::ALL {
-        let (service, suite) = test_service(config);
+    for (service, suite) in test_services() {
         run_http_test_suite(&service, &suite).await;
     }
 }
 
 #[tokio::test]
 async fn the_tower_service_passes_the_suite_in_every_configuration() {
-    for config in SuiteConfig::ALL {
-        let (service, suite) = test_service(config);
+    for (service, suite) in test_services() {
         run_http_test_suite(&Tower(service), &suite).await;
     }
 }

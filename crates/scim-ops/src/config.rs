@@ -31,8 +31,6 @@ pub struct ServiceConfig {
     pub bulk: BulkConfig,
     /// How many times a PATCH without `If-Match` retries after losing a race.
     pub patch_retries: usize,
-    /// Whether PATCH answers `204 No Content` instead of the resource.
-    pub patch_no_content: bool,
     /// What `/Me` maps the authenticated principal to.
     pub me: MeMapping,
     /// How `If-Match` compares versions: weak by default, because every SCIM version
@@ -60,41 +58,50 @@ pub struct TenantConfig {
     pub compatibility: Compatibility,
 }
 
-/// Identity-provider compatibility switches. Each tolerance is on by default;
-/// [`strict`](Self::strict) turns them all off.
+/// Identity-provider compatibility switches. [`Profile`]s name the usual sets:
+/// [`default`](Self::default) is [`Profile::Default`], [`strict`](Self::strict) is
+/// [`Profile::Strict`] (every switch off).
+///
+/// The first two are tolerances today's clients need; the rest accept input the RFC
+/// does not allow but that widely used servers accept, for teams moving from them, and
+/// each is off unless a profile or the operator turns it on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compatibility {
     /// Accept `"True"` / `"False"` strings for booleans (Microsoft Entra ID).
     pub string_booleans: bool,
     /// Accept an unknown extra URI in `schemas` (sent on Group create by some clients).
     pub tolerate_unknown_schemas: bool,
-    /// Drop attributes no schema defines instead of answering `invalidSyntax`.
+    /// Drop attributes no schema defines instead of answering `invalidSyntax`; each
+    /// name dropped is logged once, at `debug`.
     pub ignore_unknown_attributes: bool,
     /// Accept group members whose ids do not exist (yet), for clients that send groups
     /// before their users. Off by default: unknown members are `invalidValue`.
     pub allow_unknown_members: bool,
+    /// Answer a successful PATCH with `204 No Content` (the new version in `ETag`)
+    /// instead of `200` with the resource.
+    pub patch_no_content: bool,
+    /// Accept filter comparison values without quotes (`userName sw O`,
+    /// `meta.created gt 2015-10-10T14:38:21Z`), read as the attribute's type.
+    pub unquoted_filter_values: bool,
+    /// Accept value filters in `attributes` and `excludedAttributes`:
+    /// `emails[type eq "work"]` is read as `emails`, and only the values the filter
+    /// matches are returned (or, excluded, left out).
+    pub projection_value_filters: bool,
+    /// Accept a group member given as a bare id string (`"members": ["2819c223"]`) as
+    /// `{"value": "2819c223"}`.
+    pub bare_string_members: bool,
 }
 
 impl Default for Compatibility {
     fn default() -> Self {
-        Self {
-            string_booleans: true,
-            tolerate_unknown_schemas: true,
-            ignore_unknown_attributes: false,
-            allow_unknown_members: false,
-        }
+        Profile::Default.compatibility()
     }
 }
 
 impl Compatibility {
-    /// RFC behaviour only.
+    /// RFC behaviour only: [`Profile::Strict`].
     pub fn strict() -> Self {
-        Self {
-            string_booleans: false,
-            tolerate_unknown_schemas: false,
-            ignore_unknown_attributes: false,
-            allow_unknown_members: false,
-        }
+        Profile::Strict.compatibility()
     }
 
     /// The validation options these switches mean.
@@ -109,7 +116,170 @@ impl Compatibility {
             tolerate_unknown_schemas: self.tolerate_unknown_schemas,
         }
     }
+
+    /// Sets the switch named `name` (as its field is named), or says it has no such
+    /// switch.
+    ///
+    /// ```
+    /// use scim_ops::Compatibility;
+    ///
+    /// let mut compatibility = Compatibility::strict();
+    /// compatibility.set("patch_no_content", true)?;
+    /// assert!(compatibility.patch_no_content);
+    /// assert!(compatibility.set("patch_no_body", true).is_err());
+    /// # Ok::<(), scim_ops::UnknownSwitch>(())
+    /// ```
+    pub fn set(&mut self, name: &str, on: bool) -> Result<(), UnknownSwitch> {
+        *self
+            .switch_mut(name)
+            .ok_or_else(|| UnknownSwitch(name.into()))? = on;
+        Ok(())
+    }
+
+    /// Every switch's name and whether it is on, in the order the fields are declared.
+    pub fn switches(&self) -> [(&'static str, bool); 8] {
+        let mut copy = self.clone();
+        Self::SWITCHES.map(|name| (name, copy.switch_mut(name).is_some_and(|on| *on)))
+    }
+
+    /// The names of the switches.
+    pub const SWITCHES: [&'static str; 8] = [
+        "string_booleans",
+        "tolerate_unknown_schemas",
+        "ignore_unknown_attributes",
+        "allow_unknown_members",
+        "patch_no_content",
+        "unquoted_filter_values",
+        "projection_value_filters",
+        "bare_string_members",
+    ];
+
+    fn switch_mut(&mut self, name: &str) -> Option<&mut bool> {
+        Some(match name {
+            "string_booleans" => &mut self.string_booleans,
+            "tolerate_unknown_schemas" => &mut self.tolerate_unknown_schemas,
+            "ignore_unknown_attributes" => &mut self.ignore_unknown_attributes,
+            "allow_unknown_members" => &mut self.allow_unknown_members,
+            "patch_no_content" => &mut self.patch_no_content,
+            "unquoted_filter_values" => &mut self.unquoted_filter_values,
+            "projection_value_filters" => &mut self.projection_value_filters,
+            "bare_string_members" => &mut self.bare_string_members,
+            _ => return None,
+        })
+    }
 }
+
+/// A name [`Compatibility::set`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no compatibility switch is named {0:?}; the switches are {switches}", switches = Compatibility::SWITCHES.join(", "))]
+pub struct UnknownSwitch(pub String);
+
+/// A named set of [`Compatibility`] switches.
+///
+/// | switch | `strict` | `default` | `entra` | `okta` | `lenient` |
+/// |---|---|---|---|---|---|
+/// | `string_booleans` | off | on | on | on | on |
+/// | `tolerate_unknown_schemas` | off | on | on | on | on |
+/// | `ignore_unknown_attributes` | off | off | off | on | on |
+/// | `allow_unknown_members` | off | off | off | off | on |
+/// | `patch_no_content` | off | off | on | on | on |
+/// | `unquoted_filter_values` | off | off | off | off | on |
+/// | `projection_value_filters` | off | off | off | off | on |
+/// | `bare_string_members` | off | off | off | off | on |
+///
+/// ```
+/// use scim_ops::Profile;
+///
+/// let okta: Profile = "okta".parse()?;
+/// assert!(okta.compatibility().patch_no_content);
+/// assert!(!Profile::Default.compatibility().unquoted_filter_values);
+/// # Ok::<(), scim_ops::UnknownProfile>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// RFC 7643/7644 only: every switch off.
+    Strict,
+    /// What the server did before profiles: string booleans and an extra unknown
+    /// schema URI, nothing else.
+    #[default]
+    Default,
+    /// Microsoft Entra ID: `default`, and PATCH answered with `204`, as Entra's
+    /// provisioning documentation shows it.
+    Entra,
+    /// Okta: `default`, PATCH answered with `204`, and attributes no schema defines
+    /// (an Okta app's custom profile attributes) dropped instead of refused.
+    Okta,
+    /// Every switch on: for clients moving from servers that accept what the RFC does
+    /// not.
+    Lenient,
+}
+
+impl Profile {
+    /// Every profile, strictest first.
+    pub const ALL: [Profile; 5] = [
+        Self::Strict,
+        Self::Default,
+        Self::Entra,
+        Self::Okta,
+        Self::Lenient,
+    ];
+
+    /// The name configuration uses: `strict`, `default`, `entra`, `okta`, `lenient`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::Default => "default",
+            Self::Entra => "entra",
+            Self::Okta => "okta",
+            Self::Lenient => "lenient",
+        }
+    }
+
+    /// The switches of this profile.
+    pub const fn compatibility(self) -> Compatibility {
+        let (tolerant, entra, okta, lenient) = match self {
+            Self::Strict => (false, false, false, false),
+            Self::Default => (true, false, false, false),
+            Self::Entra => (true, true, false, false),
+            Self::Okta => (true, true, true, false),
+            Self::Lenient => (true, true, true, true),
+        };
+        Compatibility {
+            string_booleans: tolerant,
+            tolerate_unknown_schemas: tolerant,
+            ignore_unknown_attributes: okta,
+            allow_unknown_members: lenient,
+            patch_no_content: entra,
+            unquoted_filter_values: lenient,
+            projection_value_filters: lenient,
+            bare_string_members: lenient,
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = UnknownProfile;
+
+    fn from_str(name: &str) -> Result<Self, UnknownProfile> {
+        Self::ALL
+            .into_iter()
+            .find(|profile| profile.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| UnknownProfile(name.into()))
+    }
+}
+
+/// A name no [`Profile`] has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "no compatibility profile is named {0:?}; the profiles are strict, default, entra, okta and lenient"
+)]
+pub struct UnknownProfile(pub String);
 
 impl Default for TenantConfig {
     fn default() -> Self {
@@ -191,7 +361,6 @@ impl ServiceConfig {
             base_url,
             bulk: BulkConfig::default(),
             patch_retries: 16,
-            patch_no_content: false,
             me: MeMapping::Disabled,
             if_match_comparison: Comparison::Weak,
             authentication_schemes: vec![AuthenticationScheme::bearer_token()],

@@ -27,7 +27,7 @@ impl ScimOperationHandler {
         let projection = self.projection(request)?;
         let resource = validate::create(
             definition,
-            self.body(request)?,
+            &*self.resource_body(request, definition)?,
             &self.validation_options(request),
         )?;
         self.check_members(request, definition, &member_ids(&resource))
@@ -91,7 +91,8 @@ impl ScimOperationHandler {
         let definition = self.definition(request)?;
         let projection = self.projection(request)?;
         let id = self.id(request)?;
-        let body = self.body(request)?;
+        let body = self.resource_body(request, definition)?;
+        let body = &*body;
         if let Some(sent) = body.get("id").and_then(Value::as_str)
             && sent != id
         {

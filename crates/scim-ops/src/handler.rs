@@ -78,6 +78,32 @@ impl ScimOperationHandler {
         }
     }
 
+    /// The same provider and schemas under `config`, as a configuration reload makes
+    /// it; this handler keeps its own. Operations already running on this one finish
+    /// under its configuration.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use scim_ops::{Profile, ScimOperationHandler, ServiceConfig};
+    /// use scim_provider::InMemoryProvider;
+    /// use scim_schema::SchemaRegistry;
+    ///
+    /// let handler = ScimOperationHandler::new(
+    ///     Arc::new(InMemoryProvider::new()),
+    ///     Arc::new(SchemaRegistry::default()),
+    ///     ServiceConfig::default(),
+    /// );
+    /// let mut config = handler.config().clone();
+    /// config.defaults.compatibility = Profile::Strict.compatibility();
+    /// let strict = handler.with_config(config);
+    /// assert!(Arc::ptr_eq(strict.provider(), handler.provider()));
+    /// assert!(!strict.config().defaults.compatibility.string_booleans);
+    /// assert!(handler.config().defaults.compatibility.string_booleans);
+    /// ```
+    pub fn with_config(&self, config: ServiceConfig) -> Self {
+        Self::new(self.provider().clone(), self.registry().clone(), config)
+    }
+
     /// The provider.
     pub fn provider(&self) -> &Arc<dyn ResourceProvider> {
         &self.inner.provider
@@ -248,10 +274,11 @@ impl ScimOperationHandler {
         &self,
         request: &ScimOperationRequest,
     ) -> Result<Projection, ScimError> {
-        Ok(Projection::from_query(
+        self.read_projection(
+            request,
             request.query.attributes.as_deref(),
             request.query.excluded_attributes.as_deref(),
-        )?)
+        )
     }
 
     /// The public base URL of a request: its own when the transport gave one, else the

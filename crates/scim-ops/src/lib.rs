@@ -23,6 +23,7 @@ mod crud;
 mod discovery;
 mod error;
 mod handler;
+mod lenient;
 mod list;
 pub mod metrics;
 mod patch;
@@ -32,7 +33,8 @@ mod retry;
 
 pub use base_url::{BaseUrl, InvalidBaseUrl};
 pub use config::{
-    AuthenticationScheme, BulkConfig, Compatibility, MeMapping, ServiceConfig, TenantConfig,
+    AuthenticationScheme, BulkConfig, Compatibility, MeMapping, Profile, ServiceConfig,
+    TenantConfig, UnknownProfile, UnknownSwitch,
 };
 pub use error::{ErrorKind, ScimError};
 pub use handler::ScimOperationHandler;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use scim_provider::{Cursor, Fetch, ListPage, ListQuery, Paging};
-use scim_schema::{Filter, Projection, ResourceDefinition, ScimType, SortSpec, builtin};
+use scim_schema::{Projection, ResourceDefinition, ScimType, SortSpec, builtin};
 use serde_json::{Value, json};
 
 use crate::{
@@ -30,7 +30,7 @@ impl ScimOperationHandler {
         request: &ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
         let search = match &request.operation {
-            ScimOperation::Search { body, .. } => search_from_body(body)?,
+            ScimOperation::Search { body, .. } => self.search_from_body(request, body)?,
             _ => self.search_from_query(request)?,
         };
         let config = self.tenant_config(request);
@@ -39,7 +39,16 @@ impl ScimOperationHandler {
             scim_schema::SortOrder::parse(order)?;
         }
         let query = ListQuery {
-            filter: search.filter.as_deref().map(Filter::parse).transpose()?,
+            filter: match search.filter.as_deref() {
+                Some(text) => {
+                    let definition = match request.operation.resource_type() {
+                        Some(_) => Some(&**self.definition(request)?),
+                        None => None,
+                    };
+                    Some(self.filter(request, definition, text)?)
+                }
+                None => None,
+            },
             sort: search
                 .sort_by
                 .as_deref()
@@ -213,82 +222,92 @@ pub(crate) fn whole_number(n: &serde_json::Number) -> Option<i64> {
     })
 }
 
-/// Reads a SearchRequest body (RFC 7644 section 3.4.3).
-fn search_from_body(body: &Value) -> Result<Search, ScimError> {
-    let object = body.as_object().ok_or_else(|| {
-        ScimError::invalid(
-            ScimType::InvalidSyntax,
-            "a SearchRequest must be a JSON object",
-        )
-    })?;
-    let get = |name: &str| {
-        object
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    };
-    let text = |name: &str| -> Result<Option<String>, ScimError> {
-        match get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ScimError::invalid(
-                ScimType::InvalidValue,
-                format!("{name} must be a string"),
-            )),
-        }
-    };
-    let number = |name: &str| -> Result<Option<i64>, ScimError> {
-        match get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(|| {
-                ScimError::invalid(ScimType::InvalidValue, format!("{name} must be an integer"))
-            }),
-            Some(Value::String(s)) => integer(name, s).map(Some),
-            Some(_) => Err(ScimError::invalid(
-                ScimType::InvalidValue,
-                format!("{name} must be an integer"),
-            )),
-        }
-    };
-    let list = |name: &str| -> Result<Option<String>, ScimError> {
-        match get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .map(|names| Some(names.join(",")))
-                .ok_or_else(|| {
-                    ScimError::invalid(ScimType::InvalidValue, format!("{name} must list strings"))
-                }),
-            Some(_) => Err(ScimError::invalid(
-                ScimType::InvalidValue,
-                format!("{name} must list strings"),
-            )),
-        }
-    };
-    // `schemas` may be left out (or list anything), but is a list of strings.
-    match get("schemas") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
-        Some(_) => {
-            return Err(ScimError::invalid(
+impl ScimOperationHandler {
+    /// Reads a SearchRequest body (RFC 7644 section 3.4.3).
+    fn search_from_body(
+        &self,
+        request: &ScimOperationRequest,
+        body: &Value,
+    ) -> Result<Search, ScimError> {
+        let object = body.as_object().ok_or_else(|| {
+            ScimError::invalid(
                 ScimType::InvalidSyntax,
-                "schemas must list strings",
-            ));
+                "a SearchRequest must be a JSON object",
+            )
+        })?;
+        let get = |name: &str| {
+            object
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        };
+        let text = |name: &str| -> Result<Option<String>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(ScimError::invalid(
+                    ScimType::InvalidValue,
+                    format!("{name} must be a string"),
+                )),
+            }
+        };
+        let number = |name: &str| -> Result<Option<i64>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(|| {
+                    ScimError::invalid(ScimType::InvalidValue, format!("{name} must be an integer"))
+                }),
+                Some(Value::String(s)) => integer(name, s).map(Some),
+                Some(_) => Err(ScimError::invalid(
+                    ScimType::InvalidValue,
+                    format!("{name} must be an integer"),
+                )),
+            }
+        };
+        let list = |name: &str| -> Result<Option<String>, ScimError> {
+            match get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .map(|names| Some(names.join(",")))
+                    .ok_or_else(|| {
+                        ScimError::invalid(
+                            ScimType::InvalidValue,
+                            format!("{name} must list strings"),
+                        )
+                    }),
+                Some(_) => Err(ScimError::invalid(
+                    ScimType::InvalidValue,
+                    format!("{name} must list strings"),
+                )),
+            }
+        };
+        // `schemas` may be left out (or list anything), but is a list of strings.
+        match get("schemas") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+            Some(_) => {
+                return Err(ScimError::invalid(
+                    ScimType::InvalidSyntax,
+                    "schemas must list strings",
+                ));
+            }
         }
+        Ok(Search {
+            filter: text("filter")?,
+            sort_by: text("sortBy")?,
+            sort_order: text("sortOrder")?,
+            start_index: number("startIndex")?,
+            count: number("count")?,
+            cursor: text("cursor")?,
+            projection: self.read_projection(
+                request,
+                list("attributes")?.as_deref(),
+                list("excludedAttributes")?.as_deref(),
+            )?,
+        })
     }
-    Ok(Search {
-        filter: text("filter")?,
-        sort_by: text("sortBy")?,
-        sort_order: text("sortOrder")?,
-        start_index: number("startIndex")?,
-        count: number("count")?,
-        cursor: text("cursor")?,
-        projection: Projection::from_query(
-            list("attributes")?.as_deref(),
-            list("excludedAttributes")?.as_deref(),
-        )?,
-    })
 }

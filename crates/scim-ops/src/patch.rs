@@ -21,7 +21,7 @@ impl ScimOperationHandler {
     ) -> Result<ScimOperationResponse, ScimError> {
         let definition = self.definition(request)?;
         let id = self.id(request)?;
-        let patch = PatchRequest::parse(self.body(request)?)?;
+        let patch = self.patch_body(request)?;
         // The provider compares versions weakly; a server configured for strong
         // If-Match comparison takes the full path, which evaluates it.
         let weak = self.config().if_match_comparison == scim_version::Comparison::Weak;
@@ -80,7 +80,7 @@ impl ScimOperationHandler {
             .provider()
             .update_members(ctx, name, id, delta, expected.as_ref())
             .await?;
-        if self.config().patch_no_content {
+        if self.tenant_config(request).compatibility.patch_no_content {
             return Ok(ScimOperationResponse::empty(StatusCode::NO_CONTENT).with_version(version));
         }
         // Read back only what the response shows: excluding `members` reads none.
@@ -95,7 +95,7 @@ impl ScimOperationHandler {
         definition: &ResourceDefinition,
         stored: scim_provider::VersionedResource,
     ) -> Result<ScimOperationResponse, ScimError> {
-        if self.config().patch_no_content {
+        if self.tenant_config(request).compatibility.patch_no_content {
             let version = stored.version().clone();
             return Ok(ScimOperationResponse::empty(StatusCode::NO_CONTENT).with_version(version));
         }

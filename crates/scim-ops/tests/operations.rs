@@ -336,10 +336,9 @@ async fn patch_semantics() {
 
 #[tokio::test]
 async fn patch_may_answer_no_content() {
-    let handler = handler_with(ServiceConfig {
-        patch_no_content: true,
-        ..ServiceConfig::new("/scim/v2")
-    });
+    let mut config = ServiceConfig::new("/scim/v2");
+    config.defaults.compatibility.patch_no_content = true;
+    let handler = handler_with(config);
     let id = create(&handler, "User", user("nc")).await;
     let response = run(
         &handler,

@@ -46,6 +46,7 @@ mod registry;
 mod resource;
 mod sort;
 pub mod validate;
+mod value_selection;
 
 pub use datetime::DateTime;
 pub use error::{SchemaError, ScimType};
@@ -56,7 +57,7 @@ pub use model::{
 };
 pub use patch::{PatchOp, PatchOperation, PatchOutcome, PatchRequest};
 pub use path::{AttributePath, MAX_PATH_LEN, PatchPath, parse_attribute_list};
-pub use projection::Projection;
+pub use projection::{Projection, ValueSelection};
 pub use registry::{RegistryError, SchemaRegistry};
 pub use resource::{ResolvedAttribute, ResourceDefinition};
 pub use sort::{SortOrder, SortSpec};

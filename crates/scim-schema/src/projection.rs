@@ -6,6 +6,9 @@ use serde_json::{Map, Value};
 use crate::model::{AttributeDefinition, Returned};
 use crate::{AttributePath, ResourceDefinition, SchemaError, parse_attribute_list};
 
+use crate::value_selection;
+pub use crate::value_selection::ValueSelection;
+
 /// The `attributes` / `excludedAttributes` of a request.
 ///
 /// - `returned: never` attributes (`password`) are never rendered;
@@ -35,12 +38,15 @@ use crate::{AttributePath, ResourceDefinition, SchemaError, parse_attribute_list
 /// assert!(Projection::default().apply(users, &user).get("password").is_none());
 /// # Ok::<(), scim_schema::SchemaError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Projection {
     /// `attributes`: when non-empty, only these (and `returned: always` ones).
     pub attributes: Vec<AttributePath>,
     /// `excludedAttributes`.
     pub excluded: Vec<AttributePath>,
+    /// Value filters, which only [`from_query_with_value_filters`]
+    /// (Self::from_query_with_value_filters) reads.
+    pub value_filters: Vec<ValueSelection>,
 }
 
 impl Projection {
@@ -65,12 +71,62 @@ impl Projection {
         Ok(Self {
             attributes,
             excluded,
+            value_filters: Vec::new(),
+        })
+    }
+
+    /// Reads the two query parameters as [`from_query`](Self::from_query) does, also
+    /// accepting a value filter on an item, as some clients send it (RFC 7644 does not
+    /// allow it): `attributes=emails[type eq "work"]` returns `emails` with only the
+    /// values the filter matches; `excludedAttributes=emails[type eq "work"]` returns
+    /// `emails` without them.
+    ///
+    /// ```
+    /// use scim_schema::{Projection, SchemaRegistry};
+    /// use serde_json::json;
+    ///
+    /// let registry = SchemaRegistry::default();
+    /// let users = registry.resource_type("User").unwrap();
+    /// let user = json!({"id": "1", "userName": "b", "emails": [
+    ///     {"value": "b@work.example", "type": "work"},
+    ///     {"value": "b@home.example", "type": "home"}
+    /// ]});
+    /// let work = Projection::from_query_with_value_filters(Some(r#"emails[type eq "work"]"#), None)?;
+    /// assert_eq!(work.apply(users, &user), json!({"id": "1", "emails": [
+    ///     {"value": "b@work.example", "type": "work"}
+    /// ]}));
+    /// let not_work = Projection::from_query_with_value_filters(None, Some(r#"emails[type eq "work"]"#))?;
+    /// assert_eq!(not_work.apply(users, &user)["emails"], json!([
+    ///     {"value": "b@home.example", "type": "home"}
+    /// ]));
+    /// # Ok::<(), scim_schema::SchemaError>(())
+    /// ```
+    pub fn from_query_with_value_filters(
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Self, SchemaError> {
+        let mut value_filters = Vec::new();
+        let mut read = |list: Option<&str>, keep: bool| {
+            list.map(|list| value_selection::parse_list(list, keep, &mut value_filters))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        let attributes = read(attributes, true)?;
+        let mut excluded = read(excluded, false)?;
+        if !attributes.is_empty() {
+            excluded.clear();
+            value_filters.retain(|selection| selection.keep);
+        }
+        Ok(Self {
+            attributes,
+            excluded,
+            value_filters,
         })
     }
 
     /// Whether this projection renders everything `default`.
     pub fn is_default(&self) -> bool {
-        self.attributes.is_empty() && self.excluded.is_empty()
+        self.attributes.is_empty() && self.excluded.is_empty() && self.value_filters.is_empty()
     }
 
     /// The projected `resource`, reusing it: the default projection only removes
@@ -86,8 +142,12 @@ impl Projection {
     /// assert_eq!(Projection::default().apply_owned(users, user), json!({"id": "1", "userName": "b"}));
     /// ```
     pub fn apply_owned(&self, definition: &ResourceDefinition, mut resource: Value) -> Value {
-        if !self.is_default() {
-            return self.apply(definition, &resource);
+        // Values are selected first: the filter may name sub-attributes not returned.
+        for selection in &self.value_filters {
+            selection.apply(definition, &mut resource);
+        }
+        if !self.attributes.is_empty() || !self.excluded.is_empty() {
+            return self.project_object(definition, &resource);
         }
         let Value::Object(object) = &mut resource else {
             return resource;
@@ -106,6 +166,13 @@ impl Projection {
 
     /// The projected copy of `resource`.
     pub fn apply(&self, definition: &ResourceDefinition, resource: &Value) -> Value {
+        if self.value_filters.is_empty() {
+            return self.project_object(definition, resource);
+        }
+        self.apply_owned(definition, resource.clone())
+    }
+
+    fn project_object(&self, definition: &ResourceDefinition, resource: &Value) -> Value {
         let Some(object) = resource.as_object() else {
             return resource.clone();
         };

@@ -8,7 +8,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use scim_http::Rate;
 use scim_ops::BaseUrl;
+use scim_ops::Profile;
 use scim_provider::RequestContext;
+
+use crate::webhooks::Hook;
 
 /// A SCIM 2.0 server: SCIM at /scim/v2, MCP for AI agents at /mcp, Prometheus
 /// metrics at /metrics and a health check at /healthz, on SQLite by default.
@@ -77,6 +80,14 @@ pub(crate) struct Serve {
         hide_env_values = true
     )]
     pub(crate) tenants: Option<String>,
+    /// A TOML file of tenants: their tokens, compatibility profiles, limits and
+    /// webhooks (see docs/running.md); read again on SIGHUP.
+    #[arg(long, env = "SCIM_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// The compatibility profile of every tenant whose own settings name none:
+    /// strict, default, entra, okta or lenient [default: default].
+    #[arg(long, env = "SCIM_COMPAT", value_name = "PROFILE", value_parser = profile)]
+    pub(crate) compat: Option<Unset<Profile>>,
     #[command(flatten)]
     pub(crate) endpoint: Endpoint,
     /// Take the origin of locations from Forwarded / X-Forwarded-Proto and
@@ -126,16 +137,24 @@ impl Events {
     /// Hours events are kept, unless set.
     pub(crate) const RETENTION_HOURS: u32 = 168;
 
-    /// The webhooks, when any URL is given.
-    pub(crate) fn resolve(&self) -> Option<crate::webhooks::Webhooks> {
-        let urls: Vec<http::Uri> = self.webhooks.iter().filter_map(|u| u.0.clone()).collect();
-        if urls.is_empty() {
+    /// The webhooks of the flags, and `more` (the configuration file's), when there is
+    /// any.
+    pub(crate) fn resolve(&self, more: &[Hook]) -> Option<crate::webhooks::Webhooks> {
+        let secret = self.webhook_secret.clone().filter(|s| !s.is_empty());
+        let mut hooks: Vec<Hook> = (self.webhooks.iter().filter_map(|u| u.0.clone()))
+            .map(|url| Hook {
+                url,
+                secret: secret.clone(),
+                tenant: None,
+            })
+            .collect();
+        hooks.extend_from_slice(more);
+        if hooks.is_empty() {
             return None;
         }
         let hours = given(&self.event_retention).map_or(Self::RETENTION_HOURS, NonZeroU32::get);
         Some(crate::webhooks::Webhooks {
-            urls,
-            secret: self.webhook_secret.clone().filter(|s| !s.is_empty()),
+            hooks,
             retention: Duration::from_secs(u64::from(hours) * 3600),
         })
     }
@@ -186,6 +205,7 @@ impl Limits {
             max_in_flight: (max_in_flight > 0)
                 .then(|| usize::try_from(max_in_flight).unwrap_or(usize::MAX)),
             timeout: (timeout > 0).then(|| Duration::from_secs(timeout)),
+            ..scim_http::Limits::default()
         })
     }
 }
@@ -324,6 +344,11 @@ fn webhook_url(value: &str) -> Result<Unset<http::Uri>, String> {
     }
 }
 
+/// A compatibility profile, or empty.
+fn profile(value: &str) -> Result<Unset<Profile>, String> {
+    parsed(value, |e: scim_ops::UnknownProfile| e.to_string())
+}
+
 /// A socket address, or empty.
 fn address(value: &str) -> Result<Unset<SocketAddr>, String> {
     parsed(value, |e: std::net::AddrParseError| e.to_string())
@@ -442,7 +467,7 @@ mod tests {
 
     #[test]
     fn webhooks_turn_the_feed_on() {
-        assert!(serve(&[]).events.resolve().is_none());
+        assert!(serve(&[]).events.resolve(&[]).is_none());
         let events = serve(&[
             "--webhook",
             "http://127.0.0.1:9000/a",
@@ -453,15 +478,21 @@ mod tests {
             "2",
         ])
         .events
-        .resolve()
+        .resolve(&[])
         .unwrap();
-        let urls: Vec<String> = events.urls.iter().map(ToString::to_string).collect();
+        let urls: Vec<String> = events.hooks.iter().map(|h| h.url.to_string()).collect();
         assert_eq!(urls, ["http://127.0.0.1:9000/a", "http://hooks.internal/b"]);
-        assert_eq!(events.secret.as_deref(), Some("k"));
+        assert!(
+            events
+                .hooks
+                .iter()
+                .all(|h| h.secret.as_deref() == Some("k"))
+        );
+        assert!(events.hooks.iter().all(|h| h.tenant.is_none()));
         assert_eq!(events.retention, Duration::from_secs(7200));
         let unsigned = serve(&["--webhook", "http://h/", "--webhook-secret="]);
-        let unsigned = unsigned.events.resolve().unwrap();
-        assert_eq!(unsigned.secret, None);
+        let unsigned = unsigned.events.resolve(&[]).unwrap();
+        assert_eq!(unsigned.hooks[0].secret, None);
         assert_eq!(unsigned.retention, Duration::from_secs(168 * 3600));
     }
 
@@ -516,6 +547,7 @@ mod tests {
             ),
             (&["--webhook", "hooks"], "needs http://"),
             (&["--event-retention", "0"], "a whole number above 0"),
+            (&["--compat", "azure"], "the profiles are strict"),
         ] {
             let err = parse(args).expect_err(says);
             assert!(err.to_string().contains(says), "{args:?}: {err}");
@@ -554,6 +586,8 @@ mod tests {
             "SCIM_DATABASE",
             "SCIM_TOKEN",
             "SCIM_TENANTS",
+            "SCIM_CONFIG",
+            "SCIM_COMPAT",
             "SCIM_PUBLIC_URL",
             "SCIM_TRUST_FORWARDED",
             "SCIM_TENANT_IN_PATH",

@@ -5,16 +5,19 @@
 
 mod app;
 mod cli;
+mod config;
 mod logs;
+mod reload;
 mod telemetry;
 mod webhooks;
 
 use std::sync::Arc;
 
 use axum::ServiceExt as _;
+use axum::response::IntoResponse as _;
 use clap::Parser as _;
-use scim_http::{HttpConfig, Principal, ScimService, StaticTokens};
-use scim_mcp::{McpConfig, McpService, ScimMcp};
+use scim_http::{HttpConfig, Principal, StaticTokens};
+use scim_mcp::{McpConfig, ScimMcp};
 use scim_ops::{BaseUrl, ScimOperationHandler, ServiceConfig};
 use scim_provider::{
     ChangeFeed, InMemoryProvider, ProviderError, RequestContext, ResourceProvider,
@@ -23,7 +26,6 @@ use scim_schema::SchemaRegistry;
 use scim_sql::SqlProvider;
 
 use crate::cli::{Cli, Command, LogFormat};
-use crate::telemetry::MetricsEndpoint;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -157,43 +159,59 @@ fn mcp_config(unconditional_writes: &[String]) -> McpConfig {
     mcp
 }
 
-/// The tokens of `--token` and `--tenants`: the token is the default tenant's, the list
-/// adds others. With neither, one is generated for the default tenant and returned to
-/// be printed.
-fn tokens(serve: &cli::Serve) -> Result<(StaticTokens, Option<String>), String> {
+/// The tokens of `--token` (the default tenant's) and `--tenants`, as
+/// `(tenant, token)`.
+fn flag_tokens(serve: &cli::Serve) -> Result<Vec<(String, String)>, String> {
     let mut tokens = match serve.tenants.as_deref().filter(|l| !l.trim().is_empty()) {
-        Some(list) => StaticTokens::parse_tenants(list).map_err(|e| format!("--tenants: {e}"))?,
-        None => StaticTokens::new(),
-    };
-    let mut generated = None;
-    let token = match serve.token.as_deref().filter(|t| !t.is_empty()) {
-        Some(token) => Some(token.to_owned()),
-        None if tokens.is_empty() => {
-            let token = scim_http::generate_token().map_err(|e| e.to_string())?;
-            generated = Some(token.clone());
-            Some(token)
+        Some(list) => {
+            StaticTokens::parse_tenant_pairs(list).map_err(|e| format!("--tenants: {e}"))?
         }
-        None => None,
+        None => Vec::new(),
     };
-    if let Some(token) = token {
-        tokens = tokens.with_token(&token, RequestContext::DEFAULT_TENANT);
+    if let Some(token) = serve.token.as_deref().filter(|t| !t.is_empty()) {
+        tokens.push((RequestContext::DEFAULT_TENANT.to_owned(), token.to_owned()));
     }
-    Ok((tokens, generated))
+    Ok(tokens)
+}
+
+/// The tenants of the configuration file, if any, and the flags; with no token from
+/// either, one is generated for the default tenant and printed.
+fn tenancy(
+    file: Option<&config::ConfigFile>,
+    flags: &mut config::Flags,
+) -> Result<config::Tenancy, String> {
+    let load = |flags: &config::Flags| match file {
+        Some(file) => file.load(flags),
+        None => config::from_flags(flags),
+    };
+    let tenancy = load(flags)?;
+    if !tenancy.tokens.is_empty() {
+        return Ok(tenancy);
+    }
+    let token = scim_http::generate_token().map_err(|e| e.to_string())?;
+    println!("Generated bearer token (shown once): {token}");
+    flags
+        .tokens
+        .push((RequestContext::DEFAULT_TENANT.to_owned(), token));
+    load(flags)
 }
 
 /// HTTP: SCIM, MCP, metrics and the health check.
 async fn serve(serve: cli::Serve) -> Result<(), String> {
-    let (tokens, generated) = tokens(&serve)?;
-    if let Some(token) = generated {
-        println!("Generated bearer token (shown once): {token}");
-    }
+    let mut flags = config::Flags {
+        tokens: flag_tokens(&serve)?,
+        profile: cli::given(&serve.compat),
+        limits: serve.limits.resolve()?,
+        max_body_size: HttpConfig::default().max_body_size,
+    };
+    let file = serve.config.as_ref().map(config::ConfigFile::new);
+    let tenancy = tenancy(file.as_ref(), &mut flags)?;
     let telemetry = &serve.telemetry;
     let recorder = match telemetry.metrics {
         true => Some(telemetry::install_metrics()?),
         false => None,
     };
-    let limits = serve.limits.resolve()?;
-    let webhooks = serve.events.resolve();
+    let webhooks = serve.events.resolve(&tenancy.webhooks);
     let registry = Arc::new(SchemaRegistry::default());
     let retention = webhooks.as_ref().map(|w| w.retention);
     let store = open(&serve.database.database, registry.clone(), retention).await?;
@@ -211,38 +229,40 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
     };
     let mut config = ServiceConfig::at(base_url.clone());
     config.metrics_tenant_label = telemetry.metrics_tenant_label;
-    let handler = ScimOperationHandler::new(store.provider, registry, config);
-    let http = HttpConfig {
-        trust_forwarded: serve.trust_forwarded,
-        tenant_in_path: serve.endpoint.tenant_in_path,
-        limits,
-        ..HttpConfig::default()
-    };
-    // Every MCP request needs a bearer token, which a DNS-rebinding page cannot send:
-    // the `Host` allow-list would only refuse the names a deployment is reached by.
-    let mcp = McpService::with_config(
-        ScimMcp::new(
-            handler.clone(),
-            mcp_config(&serve.agents.mcp_unconditional_writes),
-        ),
-        tokens.clone(),
-        McpService::default_config().disable_allowed_hosts(),
-    );
-    let metrics = recorder.map(|recorder| {
-        let required = telemetry.metrics_require_token.then(|| tokens.clone());
-        MetricsEndpoint::new(recorder, store.sql, required)
-    });
     let metrics_listen = cli::given(&telemetry.metrics_listen);
-    let metrics_url = match (&metrics, metrics_listen) {
+    let blueprint = reload::Blueprint {
+        handler: ScimOperationHandler::new(store.provider, registry, config),
+        http: HttpConfig {
+            trust_forwarded: serve.trust_forwarded,
+            tenant_in_path: serve.endpoint.tenant_in_path,
+            ..HttpConfig::default()
+        },
+        mcp: mcp_config(&serve.agents.mcp_unconditional_writes),
+        metrics: recorder.map(|recorder| reload::MetricsBlueprint {
+            recorder,
+            pool: store.sql,
+            require_token: telemetry.metrics_require_token,
+            own_listener: metrics_listen.is_some(),
+        }),
+    };
+    let current = reload::Current::new(blueprint.snapshot(&tenancy));
+    let metrics_url = match (&blueprint.metrics, metrics_listen) {
         (None, _) => "off".to_owned(),
-        (Some(endpoint), Some(own)) => {
-            let bound = serve_metrics(endpoint.clone(), own).await?;
+        (Some(_), Some(own)) => {
+            let bound = serve_metrics(current.clone(), own).await?;
             format!("http://{bound}{}", telemetry::METRICS_PATH)
         }
         (Some(_), None) => format!("http://{address}{}", telemetry::METRICS_PATH),
     };
-    let here = metrics.filter(|_| metrics_listen.is_none());
-    let scim = ScimService::new(handler, tokens, http);
+    let (reloaded, started_with) = (current.clone(), tenancy.webhooks.clone());
+    tokio::spawn(reload::on_hangup(reloaded, move || {
+        let file = file.as_ref().ok_or("there is no configuration file (--config) to read")?;
+        let tenancy = file.load(&flags)?;
+        if tenancy.webhooks != started_with {
+            tracing::warn!("the file's webhooks changed: they take effect on restart");
+        }
+        Ok(blueprint.snapshot(&tenancy))
+    }));
     tracing::info!(
         url = %base_url,
         mcp = %format!("http://{address}{}", app::MCP_PATH),
@@ -251,10 +271,12 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         database = %redact(&serve.database.database),
         trust_forwarded = serve.trust_forwarded,
         tenant_in_path = serve.endpoint.tenant_in_path,
-        webhooks = webhooks.as_ref().map_or(0, |w| w.urls.len()),
+        config = %serve.config.as_ref().map_or("none".into(), |p| p.display().to_string()),
+        tenants = tenancy.tenants.len(),
+        webhooks = webhooks.as_ref().map_or(0, |w| w.hooks.len()),
         "SCIM server listening"
     );
-    axum::serve(listener, app::App::new(scim, mcp, here).into_make_service())
+    axum::serve(listener, current.into_make_service())
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())?;
@@ -264,7 +286,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
 
 /// `/metrics` on a listener of its own; answers the address it bound.
 async fn serve_metrics(
-    endpoint: MetricsEndpoint,
+    current: reload::Current,
     address: std::net::SocketAddr,
 ) -> Result<std::net::SocketAddr, String> {
     let listener = tokio::net::TcpListener::bind(address)
@@ -273,7 +295,15 @@ async fn serve_metrics(
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let router = axum::Router::new().route(
         telemetry::METRICS_PATH,
-        axum::routing::any(move |request| endpoint.clone().answer(request)),
+        axum::routing::any(move |request| {
+            let endpoint = current.get().metrics.clone();
+            async move {
+                match endpoint {
+                    Some(endpoint) => endpoint.answer(request).await,
+                    None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                }
+            }
+        }),
     );
     tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, router).await {

@@ -1,7 +1,7 @@
 //! The shared HTTP suite through warp.
 
 use bytes::Bytes;
-use scim_http::testing::{SuiteConfig, TestClient, run_http_test_suite, test_service};
+use scim_http::testing::{TestClient, run_http_test_suite, test_services};
 
 struct Warp<F>(F);
 
@@ -28,8 +28,7 @@ where
 
 #[tokio::test]
 async fn warp_passes_the_http_suite_in_every_configuration() {
-    for config in SuiteConfig::ALL {
-        let (service, suite) = test_service(config);
+    for (service, suite) in test_services() {
         run_http_test_suite(&Warp(scim_warp::filter(service)), &suite).await;
     }
 }

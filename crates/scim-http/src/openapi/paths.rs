@@ -183,18 +183,29 @@ impl<'a> Writer<'a> {
             Some(input.clone()),
             replaced,
         );
-        let patched = match self.handler.config().patch_no_content {
-            true => {
-                json!({"description": "Patched; the new version is in ETag.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}})
+        // 200 with the resource, 204 without it, or both when tenants differ.
+        let config = self.handler.config();
+        let tenants = std::iter::once(&config.defaults).chain(config.tenants.values());
+        let (mut with_body, mut without) = (false, false);
+        for tenant in tenants {
+            match tenant.compatibility.patch_no_content {
+                true => without = true,
+                false => with_body = true,
             }
-            false => versioned(&format!("The {name} as patched."), resource),
-        };
-        let patch_status = if self.handler.config().patch_no_content {
-            "204"
-        } else {
-            "200"
-        };
-        let mut patch_responses = vec![(patch_status, patched)];
+        }
+        let mut patch_responses = Vec::new();
+        if with_body {
+            patch_responses.push((
+                "200",
+                versioned(&format!("The {name} as patched."), resource),
+            ));
+        }
+        if without {
+            patch_responses.push((
+                "204",
+                json!({"description": "Patched; the new version is in ETag.", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}),
+            ));
+        }
         patch_responses.extend(write_errors());
         let patch = self.operation(
             &format!("patch{name}"),

@@ -348,17 +348,20 @@ pub(super) async fn resources(client: &impl TestClient, suite: &Suite) {
         .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "title", "value": "T"}]}))
         .send(client)
         .await;
-    assert_eq!(patched.status(), 200);
+    assert_eq!(patched.status(), suite.patched());
     assert_ne!(etag(&patched), etag(&created), "PATCH makes a new ETag");
-    assert_eq!(
-        Some(
-            body(&patched)["meta"]["version"]
-                .as_str()
-                .expect("version")
-                .to_owned()
+    match suite.patched() {
+        204 => assert!(patched.body().is_empty(), "204 has no body"),
+        _ => assert_eq!(
+            Some(
+                body(&patched)["meta"]["version"]
+                    .as_str()
+                    .expect("version")
+                    .to_owned()
+            ),
+            etag(&patched)
         ),
-        etag(&patched)
-    );
+    }
 
     let bad_patch = call(suite, Method::PATCH, &format!("/Users/{id}"))
         .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "remove"}]}))
@@ -422,7 +425,8 @@ pub(super) async fn precondition_matrix(client: &impl TestClient, suite: &Suite)
                     };
                     let names_current = form != "stale";
                     let success = match *method {
-                        Method::GET | Method::PUT | Method::PATCH => 200,
+                        Method::GET | Method::PUT => 200,
+                        Method::PATCH => suite.patched(),
                         _ => 204,
                     };
                     let expected = match (exists, header, names_current) {
@@ -466,6 +470,9 @@ pub(super) async fn precondition_matrix(client: &impl TestClient, suite: &Suite)
                             );
                         }
                         200 => assert!(etag(&response).is_some(), "{context}: ETag"),
+                        204 if *method == Method::PATCH => {
+                            assert!(etag(&response).is_some(), "{context}: ETag")
+                        }
                         _ => {}
                     }
                 }
@@ -649,14 +656,16 @@ pub(super) async fn projections(client: &impl TestClient, suite: &Suite) {
                       "Operations": [{"op": "add", "path": "members", "value": [{"value": other}]}]}))
         .send(client)
         .await;
-    assert_eq!(patched.status(), 200, "{:?}", body(&patched));
+    assert_eq!(patched.status(), suite.patched(), "{:?}", body(&patched));
     let (after, after_tag) = read(format!("/Groups/{gid}")).await;
     assert_eq!(after["members"].as_array().map(Vec::len), Some(2));
-    assert_eq!(
-        body(&patched),
-        minus(after, "members"),
-        "a membership PATCH answers the group without members"
-    );
+    if suite.patched() == 200 {
+        assert_eq!(
+            body(&patched),
+            minus(after, "members"),
+            "a membership PATCH answers the group without members"
+        );
+    }
     assert_eq!(etag(&patched), after_tag, "at the version it wrote");
 }
 

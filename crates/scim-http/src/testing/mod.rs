@@ -1,17 +1,17 @@
 //! The HTTP test suite every adapter runs, so all frameworks behave the same.
 //!
 //! An adapter implements [`TestClient`] (send one `http::Request`, get the
-//! `http::Response`) over a server built from [`test_service`], and calls
-//! [`run_http_test_suite`] under every [`SuiteConfig`]:
+//! `http::Response`) over each server [`test_services`] builds (every [`SuiteConfig`]
+//! under the default profile, and every other compatibility [`Profile`]), and calls
+//! [`run_http_test_suite`] on it:
 //!
 //! ```
 //! # let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 //! # rt.block_on(async {
-//! use scim_http::testing::{SuiteConfig, run_http_test_suite, test_service};
+//! use scim_http::testing::{run_http_test_suite, test_services};
 //!
-//! for config in SuiteConfig::ALL {
+//! for (service, suite) in test_services() {
 //!     // The service itself is a client; an adapter wraps it in its framework first.
-//!     let (service, suite) = test_service(config);
 //!     run_http_test_suite(&service, &suite).await;
 //! }
 //! # });
@@ -23,7 +23,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use scim_ops::{ScimOperationHandler, ServiceConfig};
+use scim_ops::{Profile, ScimOperationHandler, ServiceConfig};
 use scim_provider::{InMemoryProvider, ResourceProvider};
 use scim_schema::SchemaRegistry;
 
@@ -73,6 +73,7 @@ impl SuiteConfig {
 #[derive(Debug, Clone)]
 pub struct Suite {
     config: SuiteConfig,
+    profile: Profile,
     /// The path prefix of [`TOKEN`]'s tenant, and of [`OTHER_TOKEN`]'s.
     prefix: String,
     other_prefix: String,
@@ -85,6 +86,45 @@ impl Suite {
     pub fn config(&self) -> SuiteConfig {
         self.config
     }
+
+    /// The compatibility profile of both tenants.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The status of a successful PATCH under the profile.
+    fn patched(&self) -> u16 {
+        match self.profile.compatibility().patch_no_content {
+            true => 204,
+            false => 200,
+        }
+    }
+}
+
+/// Every service the suite runs on, each over a fresh in-memory provider: each
+/// [`SuiteConfig`] under [`Profile::Default`], then each other profile under
+/// [`SuiteConfig::PublicUrl`].
+pub fn test_services() -> Vec<(ScimService, Suite)> {
+    suites()
+        .map(|(config, profile)| {
+            test_service_in(Arc::new(InMemoryProvider::new()), config, profile)
+        })
+        .collect()
+}
+
+/// The same services over one provider (each on fresh tenants).
+pub fn test_services_with(provider: Arc<dyn ResourceProvider>) -> Vec<(ScimService, Suite)> {
+    suites()
+        .map(|(config, profile)| test_service_in(provider.clone(), config, profile))
+        .collect()
+}
+
+fn suites() -> impl Iterator<Item = (SuiteConfig, Profile)> {
+    let configs = SuiteConfig::ALL.map(|config| (config, Profile::Default));
+    let profiles = (Profile::ALL.into_iter())
+        .filter(|profile| *profile != Profile::Default)
+        .map(|profile| (SuiteConfig::PublicUrl, profile));
+    configs.into_iter().chain(profiles)
 }
 
 /// The service the suite expects: in-memory storage, public URL [`PUBLIC_URL`], tokens
@@ -99,10 +139,21 @@ pub fn test_service_with(
     provider: Arc<dyn ResourceProvider>,
     config: SuiteConfig,
 ) -> (ScimService, Suite) {
+    test_service_in(provider, config, Profile::Default)
+}
+
+/// The same service with both tenants under a compatibility profile.
+pub fn test_service_in(
+    provider: Arc<dyn ResourceProvider>,
+    config: SuiteConfig,
+    profile: Profile,
+) -> (ScimService, Suite) {
+    let mut service_config = ServiceConfig::new(PUBLIC_URL);
+    service_config.defaults.compatibility = profile.compatibility();
     let handler = ScimOperationHandler::new(
         provider,
         Arc::new(SchemaRegistry::default()),
-        ServiceConfig::new(PUBLIC_URL),
+        service_config,
     );
     // Fresh tenants each time, so the suite can run again and again on one database.
     let run = scim_provider::new_id().expect("randomness for the suite's tenants");
@@ -119,18 +170,21 @@ pub fn test_service_with(
     let suite = match config {
         SuiteConfig::PublicUrl => Suite {
             config,
+            profile,
             prefix: path.into(),
             other_prefix: path.into(),
             location_base: PUBLIC_URL.into(),
         },
         SuiteConfig::TenantInPath => Suite {
             config,
+            profile,
             prefix: format!("{path}/{tenant}"),
             other_prefix: format!("{path}/{other}"),
             location_base: format!("{PUBLIC_URL}/{tenant}"),
         },
         SuiteConfig::BehindProxy => Suite {
             config,
+            profile,
             prefix: path.into(),
             other_prefix: path.into(),
             location_base: format!("{PROXY_ORIGIN}{path}"),

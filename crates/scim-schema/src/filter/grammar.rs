@@ -26,11 +26,19 @@ struct Parser<'a> {
     depth: usize,
     terms: usize,
     limits: FilterLimits,
+    /// Whether a comparison value may be a bare word (`userName sw O`), read as a
+    /// string unless it is a keyword or a number.
+    bare_values: bool,
 }
 
-/// Parses a whole filter.
-pub(super) fn parse_filter(input: &str, limits: FilterLimits) -> Result<Filter, SchemaError> {
+/// Parses a whole filter; `bare_values` accepts comparison values without quotes.
+pub(super) fn parse_filter(
+    input: &str,
+    limits: FilterLimits,
+    bare_values: bool,
+) -> Result<Filter, SchemaError> {
     let mut parser = Parser::new(input, limits)?;
+    parser.bare_values = bare_values;
     let filter = parser.or_expression(false)?;
     parser.expect_end()?;
     Ok(filter)
@@ -83,6 +91,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             terms: 0,
             limits,
+            bare_values: false,
         })
     }
 
@@ -295,9 +304,14 @@ impl<'a> Parser<'a> {
             Tok::Word(w) if w.eq_ignore_ascii_case("true") => Ok(CompValue::Bool(true)),
             Tok::Word(w) if w.eq_ignore_ascii_case("false") => Ok(CompValue::Bool(false)),
             Tok::Word(w) if w.eq_ignore_ascii_case("null") => Ok(CompValue::Null),
-            Tok::Word(w) => serde_json::from_str::<Number>(w)
-                .map(CompValue::Number)
-                .map_err(|_| error(token.pos, format!("{w:?} is not a value; quote strings"))),
+            Tok::Word(w) => match serde_json::from_str::<Number>(w) {
+                Ok(number) => Ok(CompValue::Number(number)),
+                Err(_) if self.bare_values => Ok(CompValue::String(w.to_owned())),
+                Err(_) => Err(error(
+                    token.pos,
+                    format!("{w:?} is not a value; quote strings"),
+                )),
+            },
             _ => Err(error(
                 token.pos,
                 "expected a value: a string, number, true, false or null",

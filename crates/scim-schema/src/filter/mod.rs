@@ -6,10 +6,11 @@ mod display;
 mod eval;
 pub(crate) mod grammar;
 mod lexer;
+mod unquoted;
 
 use serde_json::Number;
 
-use crate::{AttributePath, SchemaError};
+use crate::{AttributePath, ResourceDefinition, SchemaError};
 
 /// A parsed filter. Public so that storage layers can translate it (to SQL, say).
 ///
@@ -169,7 +170,42 @@ impl Filter {
     /// Parses a filter within the given limits. Errors are `invalidFilter`, with the byte
     /// position of the problem.
     pub fn parse_with_limits(input: &str, limits: FilterLimits) -> Result<Self, SchemaError> {
-        grammar::parse_filter(input, limits)
+        grammar::parse_filter(input, limits, false)
+    }
+
+    /// Parses a filter as [`parse`](Self::parse) does, also accepting comparison values
+    /// without quotes, as some clients send them (`userName sw O`,
+    /// `meta.created gt 2015-10-10T14:38:21Z`): a bare word is read as the type of the
+    /// attribute it is compared with under `definition` (a string, a dateTime, a
+    /// number or a boolean); without a definition (a search across resource types), a
+    /// word that is not a number or keyword is a string. RFC 7644 does not allow
+    /// this; a server accepts it only when asked to.
+    ///
+    /// ```
+    /// use scim_schema::{CompValue, Filter, SchemaRegistry};
+    ///
+    /// let registry = SchemaRegistry::default();
+    /// let users = registry.resource_type("User").unwrap();
+    /// assert!(Filter::parse("userName sw O").is_err());
+    /// let Filter::Compare { value, .. } = Filter::parse_unquoted("userName sw O", Some(users))? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(value, CompValue::String("O".into()));
+    /// let Filter::Compare { value, .. } = Filter::parse_unquoted("externalId eq 42", Some(users))? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(value, CompValue::String("42".into()));
+    /// # Ok::<(), scim_schema::SchemaError>(())
+    /// ```
+    pub fn parse_unquoted(
+        input: &str,
+        definition: Option<&ResourceDefinition>,
+    ) -> Result<Self, SchemaError> {
+        let mut filter = grammar::parse_filter(input, FilterLimits::default(), true)?;
+        if let Some(definition) = definition {
+            unquoted::read_as_types(&mut filter, definition, None);
+        }
+        Ok(filter)
     }
 
     /// `a and b`.

@@ -1,4 +1,4 @@
-//! A webhook's delivery loop: every tenant's events, in order, each until the receiver
+//! A webhook's delivery loop: every tenant's events (or one tenant's), in order, each until the receiver
 //! takes it, resuming after a restart from the cursors it saves in the database.
 
 use std::collections::{HashMap, HashSet};
@@ -35,6 +35,8 @@ pub(crate) struct Delivery {
     feed: Arc<dyn ChangeFeed>,
     receiver: Receiver,
     consumer: String,
+    /// The one tenant whose events it delivers; `None`: every tenant's.
+    tenant: Option<String>,
     /// Per tenant, the cursor after the last event the receiver took.
     cursors: HashMap<String, ChangeCursor>,
     /// The tenants whose cursor moved since it was last saved.
@@ -43,12 +45,22 @@ pub(crate) struct Delivery {
 }
 
 impl Delivery {
-    pub(crate) fn new(feed: Arc<dyn ChangeFeed>, receiver: Receiver) -> Self {
-        let consumer = consumer_name(&receiver.url().to_string());
+    pub(crate) fn new(
+        feed: Arc<dyn ChangeFeed>,
+        receiver: Receiver,
+        tenant: Option<String>,
+    ) -> Self {
+        // A URL that receives one tenant's events is a consumer apart from the same URL
+        // receiving every tenant's.
+        let consumer = match &tenant {
+            None => consumer_name(&receiver.url().to_string()),
+            Some(tenant) => consumer_name(&format!("{} {tenant}", receiver.url())),
+        };
         Self {
             feed,
             receiver,
             consumer,
+            tenant,
             cursors: HashMap::new(),
             unsaved: HashSet::new(),
             saved_at: Instant::now(),
@@ -81,6 +93,9 @@ impl Delivery {
     /// Delivers the events of every tenant whose newest event is past its cursor.
     async fn catch_up(&mut self) -> Result<(), ProviderError> {
         for (tenant, head) in self.feed.change_heads().await? {
+            if self.tenant.as_ref().is_some_and(|only| *only != tenant) {
+                continue;
+            }
             let mut cursor = self.cursor(&tenant).await?;
             while cursor < head {
                 let batch = self.feed.changes_since(&tenant, cursor, BATCH).await?;

@@ -16,12 +16,21 @@ use self::post::Receiver;
 /// How often events older than the retention are pruned.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Where events go, how they are signed, how long they are kept.
+/// Where events go and how long they are kept.
 #[derive(Debug, Clone)]
 pub(crate) struct Webhooks {
-    pub(crate) urls: Vec<Uri>,
-    pub(crate) secret: Option<String>,
+    pub(crate) hooks: Vec<Hook>,
     pub(crate) retention: Duration,
+}
+
+/// One receiver of events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hook {
+    pub(crate) url: Uri,
+    /// The key deliveries are signed with.
+    pub(crate) secret: Option<String>,
+    /// The one tenant whose events it receives; `None`: every tenant's.
+    pub(crate) tenant: Option<String>,
 }
 
 impl Webhooks {
@@ -41,9 +50,10 @@ impl Webhooks {
 
     /// Starts a delivery loop per URL and the pruning loop, on the current runtime.
     pub(crate) fn start(&self, feed: Arc<dyn ChangeFeed>) {
-        for url in &self.urls {
-            let receiver = Receiver::new(url.clone(), self.secret.as_deref());
-            tokio::spawn(Delivery::new(feed.clone(), receiver).run());
+        for hook in &self.hooks {
+            let receiver = Receiver::new(hook.url.clone(), hook.secret.as_deref());
+            let delivery = Delivery::new(feed.clone(), receiver, hook.tenant.clone());
+            tokio::spawn(delivery.run());
         }
         tokio::spawn(prune(feed));
     }

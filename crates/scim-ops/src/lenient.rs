@@ -1,0 +1,205 @@
+//! What the tenant's [`Compatibility`](crate::Compatibility) switches do to a request
+//! before it is read as the RFC says: bare-string members, unknown attributes logged,
+//! unquoted filter values, value filters in projections.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
+
+use scim_schema::{Filter, PatchRequest, Projection, ResourceDefinition};
+use serde_json::{Map, Value};
+
+use crate::{ScimError, ScimOperationHandler, ScimOperationRequest};
+
+impl ScimOperationHandler {
+    /// The body of a create or replace, as the tenant's switches read it.
+    pub(crate) fn resource_body<'r>(
+        &self,
+        request: &'r ScimOperationRequest,
+        definition: &ResourceDefinition,
+    ) -> Result<Cow<'r, Value>, ScimError> {
+        let body = self.body(request)?;
+        let compatibility = &self.tenant_config(request).compatibility;
+        if compatibility.ignore_unknown_attributes {
+            log_unknown_attributes(definition, body);
+        }
+        let bare = |members: &Value| {
+            members
+                .as_array()
+                .is_some_and(|m| m.iter().any(Value::is_string))
+        };
+        match body.get("members") {
+            Some(members) if compatibility.bare_string_members && bare(members) => {
+                let mut body = body.clone();
+                if let Some(members) = body.get_mut("members") {
+                    wrap_bare_members(members);
+                }
+                Ok(Cow::Owned(body))
+            }
+            _ => Ok(Cow::Borrowed(body)),
+        }
+    }
+
+    /// The PATCH of a request, as the tenant's switches read it.
+    pub(crate) fn patch_body(
+        &self,
+        request: &ScimOperationRequest,
+    ) -> Result<PatchRequest, ScimError> {
+        let mut patch = PatchRequest::parse(self.body(request)?)?;
+        if self
+            .tenant_config(request)
+            .compatibility
+            .bare_string_members
+        {
+            for operation in &mut patch.operations {
+                let Some(value) = &mut operation.value else {
+                    continue;
+                };
+                match &operation.path {
+                    Some(path)
+                        if is_members(&path.attribute.name) && path.value_filter.is_none() =>
+                    {
+                        if path.attribute.sub_attribute.is_none() {
+                            wrap_bare_members(value);
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        let members = value.as_object_mut().and_then(|v| {
+                            v.iter_mut().find(|(k, _)| is_members(k)).map(|(_, m)| m)
+                        });
+                        if let Some(members) = members {
+                            wrap_bare_members(members);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(patch)
+    }
+
+    /// A list's filter, as the tenant's switches read it.
+    pub(crate) fn filter(
+        &self,
+        request: &ScimOperationRequest,
+        definition: Option<&ResourceDefinition>,
+        text: &str,
+    ) -> Result<Filter, ScimError> {
+        Ok(
+            match self
+                .tenant_config(request)
+                .compatibility
+                .unquoted_filter_values
+            {
+                true => Filter::parse_unquoted(text, definition)?,
+                false => Filter::parse(text)?,
+            },
+        )
+    }
+
+    /// `attributes` and `excludedAttributes`, as the tenant's switches read them.
+    pub(crate) fn read_projection(
+        &self,
+        request: &ScimOperationRequest,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Projection, ScimError> {
+        Ok(
+            match self
+                .tenant_config(request)
+                .compatibility
+                .projection_value_filters
+            {
+                true => Projection::from_query_with_value_filters(attributes, excluded)?,
+                false => Projection::from_query(attributes, excluded)?,
+            },
+        )
+    }
+}
+
+fn is_members(name: &str) -> bool {
+    name.eq_ignore_ascii_case("members")
+}
+
+/// `"id"` and `["id", …]` as `{"value": "id"}` members; other values as they are.
+fn wrap_bare_members(members: &mut Value) {
+    let wrap = |value: &mut Value| {
+        if let Value::String(id) = value {
+            let id = std::mem::take(id);
+            *value = Value::Object(Map::from_iter([("value".to_owned(), Value::String(id))]));
+        }
+    };
+    match members {
+        Value::Array(items) => items.iter_mut().for_each(wrap),
+        single => wrap(single),
+    }
+}
+
+/// The most attribute names [`log_unknown_attributes`] remembers having logged: a
+/// client sending ever new names cannot grow the set without bound.
+const REMEMBERED: usize = 1024;
+
+/// Logs, once per name in this process and at `debug`, each top-level or extension
+/// attribute of `body` that no schema of `definition` defines (and that validation is
+/// about to drop).
+fn log_unknown_attributes(definition: &ResourceDefinition, body: &Value) {
+    static LOGGED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let Some(object) = body.as_object() else {
+        return;
+    };
+    let mut unknown = Vec::new();
+    for (key, value) in object {
+        if key == "schemas" || definition.top_level_attribute(key).is_some() {
+            continue;
+        }
+        match (definition.extension(key), value.as_object()) {
+            (Some(schema), Some(fields)) => unknown.extend(
+                fields
+                    .keys()
+                    .filter(|name| schema.attribute(name).is_none())
+                    .map(|name| format!("{}:{name}", schema.id)),
+            ),
+            (Some(_), None) => {}
+            (None, _) => unknown.push(key.clone()),
+        }
+    }
+    if unknown.is_empty() {
+        return;
+    }
+    let mut logged = LOGGED.lock().unwrap_or_else(PoisonError::into_inner);
+    let logged = logged.get_or_insert_with(HashSet::new);
+    for name in unknown {
+        if logged.len() < REMEMBERED && logged.insert(name.clone()) {
+            tracing::debug!(
+                attribute = %name,
+                resource_type = definition.name(),
+                "ignored an attribute no schema defines (logged once per name)"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bare_ids_become_members_and_objects_stay() {
+        for (before, after) in [
+            (
+                json!(["a", {"value": "b"}]),
+                json!([{"value": "a"}, {"value": "b"}]),
+            ),
+            (json!("a"), json!({"value": "a"})),
+            (json!([1, null]), json!([1, null])),
+        ] {
+            let mut members = before;
+            wrap_bare_members(&mut members);
+            assert_eq!(members, after);
+        }
+    }
+}

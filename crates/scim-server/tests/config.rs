@@ -1,0 +1,307 @@
+//! The configuration file through the binary: two tenants with their own profiles
+//! from one file, tokens added and removed by `SIGHUP`, a bad file refused at start
+//! and on reload.
+
+mod common;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Server, id_of, random_name, user_body};
+
+const PATCH_TITLE: &str = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":"T"}]}"#;
+
+/// A fresh directory for one test's file and logs.
+fn workspace() -> PathBuf {
+    let dir = std::env::temp_dir().join(random_name("config"));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// Contoso on Entra ID's profile and Acme strict, each with its token(s).
+fn two_tenants(contoso_tokens: &str, acme_tokens: &str) -> String {
+    format!(
+        "[tenants.contoso]\nprofile = \"entra\"\ntokens = [{contoso_tokens}]\n\n\
+         [tenants.acme]\nprofile = \"strict\"\ntokens = [{acme_tokens}]\n"
+    )
+}
+
+/// The server on `config`, logging at info to `dir/log`.
+fn start(dir: &Path, config: &Path) -> Server {
+    let log = File::create(dir.join("log")).expect("a log file");
+    let env = [
+        ("SCIM_DATABASE", "memory"),
+        ("SCIM_CONFIG", config.to_str().expect("a UTF-8 path")),
+        ("RUST_LOG", "info"),
+    ];
+    Server::start_env(&env, &[], Stdio::from(log))
+}
+
+/// Sends SIGHUP and waits until the server says it handled it (`reloaded` or not):
+/// the `n`th such line in its log.
+fn hangup(server: &Server, dir: &Path, n: usize) -> String {
+    let status = Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+        let handled: Vec<&str> = log
+            .lines()
+            .filter(|line| {
+                line.contains("configuration reloaded")
+                    || line.contains("configuration not reloaded")
+            })
+            .collect();
+        if let Some(line) = handled.get(n - 1) {
+            return (*line).to_owned();
+        }
+        assert!(Instant::now() < deadline, "no reload logged:\n{log}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn status(server: &Server, method: &str, path: &str, token: &str, body: Option<&str>) -> u16 {
+    let (status, _, _) = server
+        .try_request(method, path, Some(token), body, &[])
+        .expect("the server answers");
+    status
+}
+
+#[test]
+fn two_tenants_keep_their_profiles_and_isolation_across_token_rotation() {
+    let dir = workspace();
+    let config = dir.join("scim.toml");
+    std::fs::write(&config, two_tenants("\"contoso-1\"", "\"acme-1\"")).unwrap();
+    let server = start(&dir, &config);
+
+    // Each tenant under its own profile: Entra's PATCH answers 204, strict's 200.
+    let create = |token: &str| {
+        let (status, _, body) = server
+            .try_request(
+                "POST",
+                "/scim/v2/Users",
+                Some(token),
+                Some(&user_body(&random_name("u"), "t")),
+                &[],
+            )
+            .unwrap();
+        assert_eq!(status, 201, "{body}");
+        id_of(&body)
+    };
+    let contoso_user = create("contoso-1");
+    let acme_user = create("acme-1");
+    let patch = |token: &str, id: &str| {
+        status(
+            &server,
+            "PATCH",
+            &format!("/scim/v2/Users/{id}"),
+            token,
+            Some(PATCH_TITLE),
+        )
+    };
+    assert_eq!(patch("contoso-1", &contoso_user), 204);
+    assert_eq!(patch("acme-1", &acme_user), 200);
+    // Strict refuses the string boolean Entra sends.
+    let stringly = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"s","active":"True"}"#;
+    assert_eq!(
+        status(&server, "POST", "/scim/v2/Users", "acme-1", Some(stringly)),
+        400
+    );
+    // Neither sees the other's users.
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "acme-1",
+            None
+        ),
+        404
+    );
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{acme_user}"),
+            "contoso-1",
+            None
+        ),
+        404
+    );
+
+    // Rotation, step one: a second Contoso token beside the first.
+    std::fs::write(
+        &config,
+        two_tenants("\"contoso-1\", \"contoso-2\"", "\"acme-1\""),
+    )
+    .unwrap();
+    assert!(hangup(&server, &dir, 1).contains("configuration reloaded"));
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "contoso-2",
+            None
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "contoso-1",
+            None
+        ),
+        200
+    );
+
+    // Step two: the first one removed stops working at once.
+    std::fs::write(&config, two_tenants("\"contoso-2\"", "\"acme-1\"")).unwrap();
+    assert!(hangup(&server, &dir, 2).contains("configuration reloaded"));
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "contoso-1",
+            None
+        ),
+        401
+    );
+    assert_eq!(
+        patch("contoso-2", &contoso_user),
+        204,
+        "still Entra's profile"
+    );
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "acme-1",
+            None
+        ),
+        404
+    );
+
+    // A bad file is refused with its line, and the running configuration stays.
+    std::fs::write(
+        &config,
+        two_tenants("\"contoso-3\"", "\"acme-1\"")
+            + "[tenants.acme.compatibility]\npatch_no_body = true\n",
+    )
+    .unwrap();
+    let refused = hangup(&server, &dir, 3);
+    assert!(refused.contains("configuration not reloaded"), "{refused}");
+    assert!(
+        refused.contains("scim.toml:9:1") && refused.contains("patch_no_body"),
+        "{refused}"
+    );
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "contoso-2",
+            None
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            &server,
+            "GET",
+            &format!("/scim/v2/Users/{contoso_user}"),
+            "contoso-3",
+            None
+        ),
+        401
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_invalid_file_is_refused_at_start_with_its_line() {
+    let dir = workspace();
+    let config = dir.join("scim.toml");
+    std::fs::write(
+        &config,
+        "[tenants.a]\ntokens = [\"x\"]\nprofile = \"azure\"\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_scim-server"))
+        .env_clear()
+        .env("SCIM_DATABASE", "memory")
+        .env("SCIM_LISTEN", "127.0.0.1:0")
+        .args(["--config", config.to_str().unwrap()])
+        .output()
+        .expect("run scim-server");
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{said}");
+    assert!(
+        said.contains("scim.toml:3:11") && said.contains("\"azure\""),
+        "{said}"
+    );
+    let missing = Command::new(env!("CARGO_BIN_EXE_scim-server"))
+        .env_clear()
+        .env("SCIM_CONFIG", dir.join("none.toml"))
+        .env("SCIM_LISTEN", "127.0.0.1:0")
+        .output()
+        .expect("run scim-server");
+    let said = String::from_utf8_lossy(&missing.stdout).into_owned()
+        + &String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        !missing.status.success() && said.contains("cannot read"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn flags_and_the_file_combine() {
+    // --compat sets the profile of tenants that name none; --token adds the default
+    // tenant beside the file's.
+    let dir = workspace();
+    let config = dir.join("scim.toml");
+    std::fs::write(&config, "[tenants.acme]\ntokens = [\"acme\"]\n").unwrap();
+    let env = [
+        ("SCIM_DATABASE", "memory"),
+        ("SCIM_CONFIG", config.to_str().unwrap()),
+        ("SCIM_COMPAT", "okta"),
+        ("SCIM_TOKEN", "plain"),
+    ];
+    let server = Server::start_env(&env, &[], Stdio::null());
+    for token in ["acme", "plain"] {
+        let (created, _, body) = server
+            .try_request(
+                "POST",
+                "/scim/v2/Users",
+                Some(token),
+                Some(&user_body(&random_name("c"), "t")),
+                &[],
+            )
+            .unwrap();
+        assert_eq!(created, 201, "{body}");
+        let id = id_of(&body);
+        assert_eq!(
+            status(
+                &server,
+                "PATCH",
+                &format!("/scim/v2/Users/{id}"),
+                token,
+                Some(PATCH_TITLE)
+            ),
+            204,
+            "{token}: okta's 204"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
