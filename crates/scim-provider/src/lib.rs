@@ -74,6 +74,6 @@ pub use provider::{ConditionalProvider, ResourceProvider};
 pub use query::{Cursor, ListPage, ListQuery, PageWindow, Paging};
 pub use resource::{
     ContentDigest, Member, MembershipDelta, ReturnableJson, SerializedResource, SetDigest,
-    VersionedResource, base_hash, group_reference, holds_never_returned, stamp_meta,
+    VersionedResource, base_hash, display_of, group_reference, holds_never_returned, stamp_meta,
 };
 pub use scim_schema::SortSpec;

@@ -376,6 +376,22 @@ impl ContentDigest {
     }
 }
 
+/// What a group's member entry, or a `User.groups` entry, shows of a resource as its
+/// `display`: its `displayName`, else its `userName`.
+///
+/// ```
+/// use serde_json::json;
+///
+/// assert_eq!(scim_provider::display_of(&json!({"userName": "bjensen", "displayName": "Babs"})), Some("Babs"));
+/// assert_eq!(scim_provider::display_of(&json!({"userName": "bjensen"})), Some("bjensen"));
+/// assert_eq!(scim_provider::display_of(&json!({"id": "1"})), None);
+/// ```
+pub fn display_of(resource: &Value) -> Option<&str> {
+    ["displayName", "userName"]
+        .into_iter()
+        .find_map(|name| resource.get(name).and_then(Value::as_str))
+}
+
 /// One element of a derived `User.groups`: `{"value", "display", "type": "direct"}`.
 pub fn group_reference(id: &str, display: Option<&str>) -> Value {
     let mut group = Map::new();

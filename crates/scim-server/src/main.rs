@@ -256,7 +256,9 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
     };
     let (reloaded, started_with) = (current.clone(), tenancy.webhooks.clone());
     tokio::spawn(reload::on_hangup(reloaded, move || {
-        let file = file.as_ref().ok_or("there is no configuration file (--config) to read")?;
+        let file = file
+            .as_ref()
+            .ok_or("there is no configuration file (--config) to read")?;
         let tenancy = file.load(&flags)?;
         if tenancy.webhooks != started_with {
             tracing::warn!("the file's webhooks changed: they take effect on restart");

@@ -106,6 +106,9 @@ pub(crate) struct IndexedValues {
     pub(crate) user_name: Option<String>,
     pub(crate) external_id: Option<String>,
     pub(crate) display_name: Option<String>,
+    /// What members and `User.groups` show of the resource, unfolded
+    /// ([`scim_provider::display_of`]).
+    pub(crate) display: Option<String>,
     /// Distinct addresses, as stored.
     pub(crate) emails: BTreeSet<String>,
 }
@@ -128,6 +131,7 @@ impl IndexedValues {
             display_name: string("displayName")
                 .filter(|_| has("displayName"))
                 .map(|v| fold(v, Indexed::DisplayName.folded(definition))),
+            display: scim_provider::display_of(resource).map(str::to_owned),
             emails: emails
                 .into_iter()
                 .filter_map(|email| email.get("value").and_then(Value::as_str))

@@ -13,7 +13,7 @@ use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
 use crate::provider::{SqlProvider, retrying, storage};
-use crate::row::{Stored, from_hex, stale, text, to_hex};
+use crate::row::{Stored, from_hex, optional_text, stale, text, to_hex};
 
 /// Ids per `IN (…)` list when rendering many rows.
 const RENDER_CHUNK: usize = 200;
@@ -38,7 +38,9 @@ impl SqlProvider {
         for chunk in rows.chunks(RENDER_CHUNK) {
             let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
             let mut members = if definition.has_members() && fetch.members {
-                self.members_of(conn, ctx, definition.name(), &ids).await?
+                let member_types = self.registry().member_types(definition);
+                self.members_of(conn, ctx, definition.name(), &member_types, &ids)
+                    .await?
             } else {
                 HashMap::new()
             };
@@ -83,20 +85,34 @@ impl SqlProvider {
             .ok_or_else(|| ProviderError::invalid("the resource vanished"))
     }
 
-    /// The members of each of these groups, in the order they were added.
+    /// The members of each of these groups, in the order they were added, each with
+    /// the current `display` of the resource it is (when it exists): joined at read,
+    /// so a rename costs no write to the groups it belongs to.
     async fn members_of(
         &self,
         conn: &mut AnyConnection,
         ctx: &RequestContext,
         group_type: &str,
+        member_types: &[&str],
         ids: &[&str],
     ) -> Result<HashMap<String, Vec<Value>>, ProviderError> {
         let sql = self.sql(&format!(
-            "SELECT group_id, member FROM scim_members WHERE tenant = ? AND group_type = ? \
-             AND group_id IN ({}) ORDER BY group_id, position",
+            "SELECT m.group_id, m.member, r.display FROM scim_members m \
+             LEFT JOIN scim_resources r ON r.tenant = m.tenant \
+             AND r.resource_type IN ({}) AND r.id = m.member_id \
+             WHERE m.tenant = ? AND m.group_type = ? AND m.group_id IN ({}) \
+             ORDER BY m.group_id, m.position",
+            placeholders(member_types.len().max(1)),
             placeholders(ids.len())
         ));
-        let mut query = sqlx::query(&sql).bind(ctx.tenant()).bind(group_type);
+        let mut query = sqlx::query(&sql);
+        for member_type in member_types {
+            query = query.bind(*member_type);
+        }
+        if member_types.is_empty() {
+            query = query.bind("");
+        }
+        query = query.bind(ctx.tenant()).bind(group_type);
         for id in ids {
             query = query.bind(*id);
         }
@@ -104,9 +120,17 @@ impl SqlProvider {
         let mut members: HashMap<String, Vec<Value>> = HashMap::new();
         for row in &rows {
             let group_id: String = row.try_get("group_id").map_err(storage)?;
-            if let Ok(member) = serde_json::from_str(&text(row, "member").map_err(storage)?) {
-                members.entry(group_id).or_default().push(member);
+            let Ok(mut member) =
+                serde_json::from_str::<Value>(&text(row, "member").map_err(storage)?)
+            else {
+                continue;
+            };
+            if let (Some(display), Value::Object(fields)) =
+                (optional_text(row, "display").map_err(storage)?, &mut member)
+            {
+                fields.insert("display".into(), Value::String(display));
             }
+            members.entry(group_id).or_default().push(member);
         }
         Ok(members)
     }
@@ -120,7 +144,7 @@ impl SqlProvider {
         ids: &[&str],
     ) -> Result<HashMap<String, Vec<Value>>, ProviderError> {
         let sql = self.sql(&format!(
-            "SELECT m.member_id, m.group_id, g.base FROM scim_members m JOIN scim_resources g \
+            "SELECT m.member_id, m.group_id, g.display FROM scim_members m JOIN scim_resources g \
              ON g.tenant = m.tenant AND g.resource_type = m.group_type AND g.id = m.group_id \
              WHERE m.tenant = ? AND m.member_id IN ({}) ORDER BY m.group_id",
             placeholders(ids.len())
@@ -134,12 +158,7 @@ impl SqlProvider {
         for row in &rows {
             let member_id: String = row.try_get("member_id").map_err(storage)?;
             let group_id: String = row.try_get("group_id").map_err(storage)?;
-            let base = text(row, "base").map_err(storage)?;
-            let display = serde_json::from_str::<Value>(&base).ok().and_then(|b| {
-                b.get("displayName")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
+            let display = optional_text(row, "display").map_err(storage)?;
             groups
                 .entry(member_id)
                 .or_default()

@@ -14,7 +14,7 @@ use crate::row::text;
 
 /// The schema version this build migrates databases to (see
 /// [`SqlProvider::schema_version`](crate::SqlProvider::schema_version)).
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// A key for PostgreSQL's advisory lock (any constant both processes agree on).
 const PG_LOCK_KEY: i64 = 0x5C1A_5C1A;
@@ -147,6 +147,21 @@ async fn apply_pending(
             sqlx::query(&statement).execute(&mut *conn).await?;
         }
         record(conn, dialect, 6, "change feed: events, heads, cursors").await?;
+    }
+    if at < 7 {
+        if dialect == Dialect::Postgres {
+            sqlx::query("BEGIN").execute(&mut *conn).await?;
+        }
+        if !column_exists(conn, dialect, "scim_resources", "display").await? {
+            let (_, text) = dialect.types();
+            let add = format!("ALTER TABLE scim_resources ADD COLUMN display {text} NULL");
+            sqlx::query(&add).execute(&mut *conn).await?;
+        }
+        backfill_display(conn, dialect).await?;
+        record(conn, dialect, 7, "display names of members").await?;
+        if dialect == Dialect::Postgres {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }
@@ -474,26 +489,12 @@ async fn backfill_indexed_values(
     dialect: Dialect,
     registry: &SchemaRegistry,
 ) -> Result<(), sqlx::Error> {
-    let mut after = (String::new(), String::new(), String::new());
+    let mut after = Default::default();
     loop {
-        let rows = sqlx::query(&dialect.sql(&format!(
-            "SELECT tenant, resource_type, id, base FROM scim_resources \
-             WHERE (tenant, resource_type, id) > (?, ?, ?) \
-             ORDER BY tenant, resource_type, id LIMIT {BACKFILL_BATCH}"
-        )))
-        .bind(&after.0)
-        .bind(&after.1)
-        .bind(&after.2)
-        .fetch_all(&mut *conn)
-        .await?;
-        let Some(last) = rows.last() else {
+        let rows = resource_page(conn, dialect, &mut after).await?;
+        if rows.is_empty() {
             return Ok(());
-        };
-        after = (
-            last.try_get("tenant")?,
-            last.try_get("resource_type")?,
-            last.try_get("id")?,
-        );
+        }
         for row in &rows {
             let resource_type: String = row.try_get("resource_type")?;
             let Some(definition) = registry.resource_type(&resource_type) else {
@@ -509,4 +510,57 @@ async fn backfill_indexed_values(
                 .await?;
         }
     }
+}
+
+/// Version 7: fills `display` (what members and `User.groups` show of a resource)
+/// for the rows written before it.
+async fn backfill_display(conn: &mut AnyConnection, dialect: Dialect) -> Result<(), sqlx::Error> {
+    let mut after = Default::default();
+    loop {
+        let rows = resource_page(conn, dialect, &mut after).await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for row in &rows {
+            let Ok(base) = serde_json::from_str(&text(row, "base")?) else {
+                continue;
+            };
+            sqlx::query(&dialect.sql(
+                "UPDATE scim_resources SET display = ? WHERE tenant = ? AND resource_type = ? AND id = ?",
+            ))
+            .bind(scim_provider::display_of(&base))
+            .bind(row.try_get::<String, _>("tenant")?)
+            .bind(row.try_get::<String, _>("resource_type")?)
+            .bind(row.try_get::<String, _>("id")?)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+}
+
+/// The next [`BACKFILL_BATCH`] stored rows after the key `after` (tenant, type, id),
+/// which moves to the last of them.
+async fn resource_page(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    after: &mut (String, String, String),
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let rows = sqlx::query(&dialect.sql(&format!(
+        "SELECT tenant, resource_type, id, base FROM scim_resources \
+         WHERE (tenant, resource_type, id) > (?, ?, ?) \
+         ORDER BY tenant, resource_type, id LIMIT {BACKFILL_BATCH}"
+    )))
+    .bind(&after.0)
+    .bind(&after.1)
+    .bind(&after.2)
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some(last) = rows.last() {
+        *after = (
+            last.try_get("tenant")?,
+            last.try_get("resource_type")?,
+            last.try_get("id")?,
+        );
+    }
+    Ok(rows)
 }

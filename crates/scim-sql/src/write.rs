@@ -251,8 +251,8 @@ impl SqlProvider {
     ) -> Result<u64, sqlx::Error> {
         let indexed = &computed.indexed;
         let done = sqlx::query(&self.sql(
-            "INSERT INTO scim_resources (tenant, resource_type, id, base, base_hash, members_digest, groups_digest, version, user_name, external_id, display_name, created_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO scim_resources (tenant, resource_type, id, base, base_hash, members_digest, groups_digest, version, user_name, external_id, display_name, display, created_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
         .bind(tenant)
         .bind(resource_type)
@@ -265,6 +265,7 @@ impl SqlProvider {
         .bind(indexed.user_name.clone())
         .bind(indexed.external_id.clone())
         .bind(indexed.display_name.clone())
+        .bind(indexed.display.clone())
         .bind(creation_sequence())
         .execute(&mut *conn)
         .await?;
@@ -282,7 +283,7 @@ impl SqlProvider {
     ) -> Result<u64, sqlx::Error> {
         let indexed = &computed.indexed;
         let done = sqlx::query(&self.sql(
-            "UPDATE scim_resources SET base = ?, base_hash = ?, members_digest = ?, version = ?, user_name = ?, external_id = ?, display_name = ? \
+            "UPDATE scim_resources SET base = ?, base_hash = ?, members_digest = ?, version = ?, user_name = ?, external_id = ?, display_name = ?, display = ? \
              WHERE tenant = ? AND resource_type = ? AND id = ? AND version = ?",
         ))
         .bind(&computed.base_text)
@@ -292,6 +293,7 @@ impl SqlProvider {
         .bind(indexed.user_name.clone())
         .bind(indexed.external_id.clone())
         .bind(indexed.display_name.clone())
+        .bind(indexed.display.clone())
         .bind(tenant)
         .bind(resource_type)
         .bind(&computed.id)

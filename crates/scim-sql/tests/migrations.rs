@@ -29,8 +29,9 @@ async fn user_names(provider: &SqlProvider, ctx: &RequestContext, filter: &str) 
 async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
     let url = temp_sqlite_url();
     let ctx = RequestContext::new("t");
-    {
+    let group = {
         let provider = SqlProvider::connect(&url).await.unwrap();
+        let mut ids = Vec::new();
         for (name, display, email) in [
             ("bjensen", "Barbara Jensen", "bjensen@Example.org"),
             ("jsmith", "John Smith", "john@example.com"),
@@ -41,11 +42,19 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
                 "displayName": display,
                 "emails": [{"value": email}],
             });
-            provider.create(&ctx, "User", user).await.unwrap();
+            let created = provider.create(&ctx, "User", user).await.unwrap();
+            ids.push(created.id().unwrap().to_owned());
         }
-    }
-    // Back to the first release's schema: no display_name, no emails, no counts, no
-    // versions.
+        let group = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Staff",
+            "members": [{"value": ids[0]}],
+        });
+        let group = provider.create(&ctx, "Group", group).await.unwrap();
+        group.id().unwrap().to_owned()
+    };
+    // Back to the first release's schema: no display_name or display, no emails, no
+    // counts, no versions.
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     for statement in [
@@ -56,6 +65,7 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
         "DROP INDEX scim_members_position",
         "DROP INDEX scim_resources_display_name",
         "ALTER TABLE scim_resources DROP COLUMN display_name",
+        "ALTER TABLE scim_resources DROP COLUMN display",
         "DROP TABLE scim_migrations",
     ] {
         conn.execute(statement).await.unwrap();
@@ -82,6 +92,9 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
         .await
         .unwrap();
     assert_eq!(all.total_results, 2);
+    // Members show the display names of the rows stored before them.
+    let staff = provider.get(&ctx, "Group", &group).await.unwrap();
+    assert_eq!(staff.resource()["members"][0]["display"], "Barbara Jensen");
     // Connecting again finds nothing to do.
     let again = SqlProvider::connect(&url).await.unwrap();
     assert_eq!(again.schema_version().await.unwrap(), SCHEMA_VERSION);

@@ -50,6 +50,16 @@ impl MemberList {
         true
     }
 
+    /// Sets the `display` of member `id`, if it is one.
+    pub(super) fn set_display(&mut self, id: &str, display: &str) {
+        let member = self.by_id.get(id).and_then(|p| self.ordered.get_mut(p));
+        if let Some(member) = member
+            && member.display.as_deref() != Some(display)
+        {
+            member.display = Some(display.to_owned());
+        }
+    }
+
     pub(super) fn ids(&self) -> impl Iterator<Item = &str> {
         self.ordered.values().map(|m| m.value.as_str())
     }
@@ -63,12 +73,13 @@ impl MemberList {
     }
 }
 
-/// Per tenant: which groups each id belongs to, and each group's display name, from
-/// which `User.groups` is derived; and which ids are stored.
+/// Per tenant: which groups each id belongs to, and each resource's display name
+/// ([`display_of`](crate::display_of)), from which `User.groups` and the `display` of
+/// members are derived; and which ids are stored.
 #[derive(Debug, Default)]
 pub(super) struct Memberships {
     member_of: HashMap<Arc<str>, BTreeSet<Arc<str>>>,
-    group_names: HashMap<Arc<str>, Option<String>>,
+    names: HashMap<Arc<str>, String>,
     /// Every stored id, with how many resource types store it. A write adding members
     /// checks them here, under this lock, which a delete also holds while it reads
     /// the groups it leaves: a member deleted meanwhile is refused, or its delete sees
@@ -122,12 +133,33 @@ impl Memberships {
             .unwrap_or_default()
     }
 
-    pub(super) fn set_group_name(&mut self, group: &Arc<str>, name: Option<String>) {
-        self.group_names.insert(group.clone(), name);
+    /// Records the display name of `id`; `true` when it changed.
+    pub(super) fn set_name(&mut self, id: &Arc<str>, name: Option<&str>) -> bool {
+        match name {
+            Some(name) if self.names.get(id).is_some_and(|n| n == name) => false,
+            Some(name) => {
+                self.names.insert(id.clone(), name.to_owned());
+                true
+            }
+            None => self.names.remove(id).is_some(),
+        }
     }
 
-    pub(super) fn forget_group(&mut self, group: &str) {
-        self.group_names.remove(group);
+    /// The display name of `id`, if it is stored and has one.
+    pub(super) fn name(&self, id: &str) -> Option<&str> {
+        self.names.get(id).map(String::as_str)
+    }
+
+    pub(super) fn forget_name(&mut self, id: &str) {
+        self.names.remove(id);
+    }
+
+    /// `member` with the display name of the resource it is, when known.
+    pub(super) fn with_name(&self, mut member: Member) -> Member {
+        if let Some(name) = self.name(&member.value) {
+            member.display = Some(name.to_owned());
+        }
+        member
     }
 
     /// `User.groups` of `member`: `(group id, display name)`, ordered by id.
@@ -136,7 +168,7 @@ impl Memberships {
             .get(member)
             .into_iter()
             .flatten()
-            .map(|g| (g.clone(), self.group_names.get(g).cloned().flatten()))
+            .map(|g| (g.clone(), self.names.get(g).cloned()))
             .collect()
     }
 }

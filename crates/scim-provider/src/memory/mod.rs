@@ -87,6 +87,29 @@ impl Tenant {
             .collect()
     }
 
+    /// Sets the `display` of `member` in every group it belongs to, to its name now.
+    fn refresh_display(&self, member: &str) {
+        let holders: Vec<Arc<Shard>> = {
+            let shards = self.shards.read().unwrap_or_else(PoisonError::into_inner);
+            let holders = shards.values().filter(|s| s.layout.has_members);
+            holders.cloned().collect()
+        };
+        for shard in holders {
+            // Shard, then memberships: the order every write takes them in.
+            let mut state = shard.write();
+            let memberships = self.memberships();
+            let Some(name) = memberships.name(member) else {
+                return;
+            };
+            for group in memberships.groups_of(member) {
+                let members = state.get_mut(&group).and_then(|e| e.members.as_mut());
+                if let Some(members) = members {
+                    members.set_display(member, name);
+                }
+            }
+        }
+    }
+
     /// Recomputes the derived `groups` of `member`, wherever it is stored.
     fn refresh_groups(&self, member: &str) {
         for shard in self.group_holders() {
@@ -231,15 +254,12 @@ impl InMemoryProvider {
             }
         }
         let base = crate::stamp_meta(base, shard.definition.name(), created);
-        let members = new_members.map(MemberList::from_members);
+        let named = |members: Vec<Member>| members.into_iter().map(|m| memberships.with_name(m));
+        let members = new_members.map(|members| MemberList::from_members(named(members)));
         let current_members: Vec<String> = members
             .iter()
             .flat_map(|m| m.ids().map(str::to_owned))
             .collect();
-        let display_name = base
-            .get("displayName")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
         match state.get_mut(&id) {
             Some(entry) => {
                 entry.members = members.map(Box::new);
@@ -255,8 +275,8 @@ impl InMemoryProvider {
 
         // Membership bookkeeping, under the shard lock (shard, then memberships).
         let mut touched = Vec::new();
+        let renamed = memberships.set_name(&id, crate::display_of(&base));
         if shard.layout.has_members {
-            memberships.set_group_name(&id, display_name);
             for gone in previous_members
                 .iter()
                 .filter(|m| !current_members.contains(m))
@@ -296,6 +316,9 @@ impl InMemoryProvider {
         for member in &touched {
             tenant.refresh_groups(member);
         }
+        if renamed {
+            tenant.refresh_display(&id);
+        }
         Ok(stored)
     }
 
@@ -327,9 +350,7 @@ impl InMemoryProvider {
             for member in &former {
                 memberships.leave(member, id);
             }
-            if shard.layout.has_members {
-                memberships.forget_group(id);
-            }
+            memberships.forget_name(id);
             memberships.unstore(id);
             (former, memberships.groups_of(id))
         };
@@ -408,7 +429,7 @@ impl InMemoryProvider {
         let added: Vec<String> = delta
             .add
             .iter()
-            .filter(|m| members.add((*m).clone()))
+            .filter(|m| members.add(memberships.with_name((*m).clone())))
             .map(|m| m.value.clone())
             .collect();
         let removed: Vec<String> = delta

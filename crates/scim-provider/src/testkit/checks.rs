@@ -373,7 +373,10 @@ pub(super) async fn tenant_isolation(provider: &dyn ResourceProvider) {
         "isolation: nothing under B changed A"
     );
     let group_still = provider.get(&a, "Group", &gid).await.expect("A's group");
-    assert_eq!(group_still.resource()["members"], json!([{"value": uid}]));
+    assert_eq!(
+        group_still.resource()["members"],
+        json!([{"value": uid, "display": "shared-name"}])
+    );
 }
 
 pub(super) async fn listing(provider: &dyn ResourceProvider) {
@@ -540,7 +543,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
     );
     assert_eq!(
         fetched.resource()["members"],
-        json!([{"value": users[1]}, {"value": users[2]}])
+        json!([{"value": users[1], "display": "m2"}, {"value": users[2], "display": "m3"}])
     );
     assert_eq!(
         groups_of(users[0].clone()).await,
@@ -584,7 +587,7 @@ pub(super) async fn membership(provider: &dyn ResourceProvider) {
     let fetched = provider.get(ctx, "Group", &gid).await.expect("get group");
     assert_eq!(
         fetched.resource()["members"],
-        json!([{"value": users[2]}]),
+        json!([{"value": users[2], "display": "m3"}]),
         "membership: deleting a user removes it from its groups"
     );
 

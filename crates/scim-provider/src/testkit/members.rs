@@ -162,3 +162,102 @@ pub(super) async fn two_groups_at_once(provider: Arc<dyn ResourceProvider>) {
         }
     }
 }
+
+/// The `display` of a group's member entries, by member id.
+fn displays(group: &Value) -> Vec<(String, Option<String>)> {
+    let members = group["members"].as_array().cloned().unwrap_or_default();
+    let display = |m: &Value| m["display"].as_str().map(str::to_owned);
+    let id = |m: &Value| m["value"].as_str().unwrap_or_default().to_owned();
+    members.iter().map(|m| (id(m), display(m))).collect()
+}
+
+/// Members carry the `display` of the resource they are (its `displayName`, else its
+/// `userName`), whatever the writer sent, and it follows a rename; `User.groups` carry
+/// the group's. A rename leaves the group's version as it was (the display is
+/// derived, like `User.groups`).
+pub(super) async fn member_display(provider: &dyn ResourceProvider) {
+    let ctx = tenant("member-display");
+    let user = |name: &str, display: Option<&str>| {
+        let mut body = json!({"schemas": [USER], "userName": name});
+        if let Some(display) = display {
+            body["displayName"] = json!(display);
+        }
+        body
+    };
+    let named = provider
+        .create(&ctx, "User", user("bjensen", Some("Babs")))
+        .await
+        .expect("create");
+    let plain = provider
+        .create(&ctx, "User", user("jsmith", None))
+        .await
+        .expect("create");
+    let (named_id, plain_id) = (
+        named.id().expect("id").to_owned(),
+        plain.id().expect("id").to_owned(),
+    );
+    let body = json!({"schemas": [GROUP], "displayName": "Staff", "members": [
+        {"value": named_id, "display": "what the client sent"}
+    ]});
+    let group = provider
+        .create(&ctx, "Group", body)
+        .await
+        .expect("create a group");
+    let group_id = group.id().expect("id").to_owned();
+    provider
+        .update_members(&ctx, "Group", &group_id, &adding(&plain_id), None)
+        .await
+        .expect("add a member");
+    let before = provider.get(&ctx, "Group", &group_id).await.expect("get");
+    assert_eq!(
+        displays(before.resource()),
+        [
+            (named_id.clone(), Some("Babs".into())),
+            (plain_id.clone(), Some("jsmith".into()))
+        ],
+        "member display: displayName, else userName, whatever the writer sent"
+    );
+    let renamed = provider
+        .replace(
+            &ctx,
+            "User",
+            &named_id,
+            user("bjensen", Some("Barbara")),
+            None,
+        )
+        .await
+        .expect("rename");
+    provider
+        .replace(&ctx, "User", &plain_id, user("john.smith", None), None)
+        .await
+        .expect("rename");
+    let after = provider.get(&ctx, "Group", &group_id).await.expect("get");
+    assert_eq!(
+        displays(after.resource()),
+        [
+            (named_id.clone(), Some("Barbara".into())),
+            (plain_id, Some("john.smith".into()))
+        ],
+        "member display: kept current on rename"
+    );
+    assert_eq!(
+        after.version(),
+        before.version(),
+        "member display: a rename is not a change of the group"
+    );
+    assert_eq!(
+        renamed.resource()["groups"][0]["display"],
+        "Staff",
+        "User.groups display"
+    );
+    provider
+        .replace(&ctx, "Group", &group_id, json!({"schemas": [GROUP], "displayName": "Everyone", "members": [{"value": named_id}]}), None)
+        .await
+        .expect("rename the group");
+    let member = provider.get(&ctx, "User", &named_id).await.expect("get");
+    assert_eq!(
+        member.resource()["groups"][0]["display"],
+        "Everyone",
+        "User.groups display: kept current"
+    );
+}

@@ -61,7 +61,10 @@ fn tenant(check: &str) -> RequestContext {
 /// - **members that do not exist**: a write naming one is refused unless the context
 ///   [allows it](crate::RequestContext::allowing_unknown_members); a member deleted
 ///   while a write adds it ends in no group; a member added to (and removed from) two
-///   groups at once has both in its `groups`, at a version that hashes its content.
+///   groups at once has both in its `groups`, at a version that hashes its content;
+/// - **member display**: members and `User.groups` carry the current `displayName`
+///   (else `userName`) of the resource they name, kept current on rename without a
+///   new version of the group.
 ///
 /// Run it on a multi-threaded runtime so the concurrency check races for real.
 pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
@@ -77,6 +80,7 @@ pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
     members::unknown_members(&*provider).await;
     members::deleted_while_added(provider.clone()).await;
     members::two_groups_at_once(provider.clone()).await;
+    members::member_display(&*provider).await;
     checks::concurrency(provider).await;
 }
 
