@@ -44,8 +44,8 @@ pub struct Projection {
     pub attributes: Vec<AttributePath>,
     /// `excludedAttributes`.
     pub excluded: Vec<AttributePath>,
-    /// Value filters, which only [`from_query_with_value_filters`]
-    /// (Self::from_query_with_value_filters) reads.
+    /// Value filters, which only
+    /// [`from_query_with_value_filters`](Self::from_query_with_value_filters) reads.
     pub value_filters: Vec<ValueSelection>,
 }
 

@@ -33,7 +33,8 @@ pub(crate) struct Cli {
 impl Cli {
     /// What to do: `serve` unless another subcommand is named.
     pub(crate) fn command(self) -> Command {
-        self.command.unwrap_or(Command::Serve(self.serve))
+        self.command
+            .unwrap_or_else(|| Command::Serve(Box::new(self.serve)))
     }
 }
 
@@ -41,7 +42,7 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Serve SCIM, MCP, metrics and the health check over HTTP (the default).
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Run the database's pending migrations, print its schema version, and exit.
     Migrate(Migrate),
     /// Check every stored resource and membership against the invariants writes keep
@@ -416,7 +417,7 @@ mod tests {
 
     fn serve(args: &[&str]) -> Serve {
         match parse(args) {
-            Ok(Command::Serve(serve)) => serve,
+            Ok(Command::Serve(serve)) => *serve,
             other => panic!("not serve: {other:?}"),
         }
     }

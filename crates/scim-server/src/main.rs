@@ -38,7 +38,7 @@ async fn main() -> std::process::ExitCode {
     };
     lines.flush_periodically();
     let outcome = match command {
-        Command::Serve(serve) => self::serve(serve).await,
+        Command::Serve(serve) => self::serve(*serve).await,
         Command::Migrate(migrate) => self::migrate(migrate).await,
         Command::Audit(audit) => self::audit(audit).await,
         Command::Openapi(openapi) => self::openapi(openapi),

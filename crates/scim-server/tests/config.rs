@@ -1,6 +1,6 @@
 //! The configuration file through the binary: two tenants with their own profiles
 //! from one file, tokens added and removed by `SIGHUP`, a bad file refused at start
-//! and on reload.
+//! and on reload, flags combined with the file, a tenant's own webhook.
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::receiver::Receiver;
 use common::{Server, id_of, random_name, user_body};
 
 const PATCH_TITLE: &str = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":"T"}]}"#;
@@ -303,5 +304,46 @@ fn flags_and_the_file_combine() {
             "{token}: okta's 204"
         );
     }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_tenants_webhook_receives_only_its_events() {
+    let dir = workspace();
+    let (own, every) = (Receiver::start(false), Receiver::start(false));
+    let config = dir.join("scim.toml");
+    let text = format!(
+        "[tenants.contoso]\ntokens = [\"c\"]\n\n\
+         [tenants.acme]\ntokens = [\"a\"]\nwebhooks = [\"{}\"]\nwebhook_secret = \"k\"\n",
+        own.url
+    );
+    std::fs::write(&config, text).unwrap();
+    let env = [
+        ("SCIM_DATABASE", "memory"),
+        ("SCIM_CONFIG", config.to_str().unwrap()),
+        ("SCIM_WEBHOOK_URL", every.url.as_str()),
+    ];
+    let server = Server::start_env(&env, &[], Stdio::null());
+    for token in ["c", "a", "c"] {
+        let body = user_body(&random_name("hooked"), "t");
+        let (created, _, _) = server
+            .try_request("POST", "/scim/v2/Users", Some(token), Some(&body), &[])
+            .unwrap();
+        assert_eq!(created, 201);
+    }
+    every.wait_for(Duration::from_secs(10), "every tenant's events", |d| {
+        d.len() == 3
+    });
+    own.wait_for(Duration::from_secs(10), "acme's event", |d| !d.is_empty());
+    // A moment for anything that should not come.
+    std::thread::sleep(Duration::from_millis(300));
+    let delivered = own.delivered();
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert_eq!(delivered[0].event["tenant"], "acme");
+    assert!(
+        delivered[0].signature.is_some(),
+        "signed with the tenant's secret"
+    );
+    assert!(every.delivered().iter().all(|d| d.signature.is_none()));
     let _ = std::fs::remove_dir_all(dir);
 }
