@@ -1,10 +1,11 @@
-//! Property tests: printing a filter and parsing it gives the same AST; no parser or
-//! the PATCH engine panics on any input.
+//! Property tests: printing a filter and parsing it gives the same AST; the parser of
+//! unquoted values reads every RFC filter alike; no parser, projection or the PATCH
+//! engine panics on any input.
 
 use proptest::prelude::*;
 use scim_schema::{
-    AttributePath, CompValue, CompareOp, Filter, PatchPath, PatchRequest, SchemaRegistry,
-    ValidationOptions,
+    AttributePath, CompValue, CompareOp, Filter, PatchPath, PatchRequest, Projection,
+    SchemaRegistry, ValidationOptions,
 };
 use serde_json::{Number, Value, json};
 
@@ -193,6 +194,39 @@ proptest! {
     #[test]
     fn filter_parser_never_panics(input in any::<String>()) {
         let _ = Filter::parse(&input);
+    }
+
+    #[test]
+    fn the_unquoted_parser_reads_every_rfc_filter_as_the_rfc_parser_does(filter in filter()) {
+        let printed = filter.to_string();
+        prop_assert_eq!(Filter::parse_unquoted(&printed, None), Filter::parse(&printed), "{}", printed);
+    }
+
+    #[test]
+    fn the_unquoted_parser_never_panics_and_prints_rfc_filters(input in filterish()) {
+        let users = registry().resource_type("User").unwrap();
+        for definition in [None, Some(&**users)] {
+            if let Ok(filter) = Filter::parse_unquoted(&input, definition) {
+                let printed = filter.to_string();
+                let reparsed = Filter::parse(&printed);
+                prop_assert_eq!(reparsed.as_ref(), Ok(&filter), "{}", printed);
+                let _ = filter.matches(&json!({"userName": "x", "emails": [{"value": "y"}]}), users);
+            }
+        }
+    }
+
+    #[test]
+    fn projections_with_value_filters_never_panic(input in filterish(), excluded in any::<bool>()) {
+        let users = registry().resource_type("User").unwrap();
+        let list = format!("userName,emails[{input}],emails[{input}].value");
+        let projection = match excluded {
+            true => Projection::from_query_with_value_filters(None, Some(&list)),
+            false => Projection::from_query_with_value_filters(Some(&list), None),
+        };
+        if let Ok(projection) = projection {
+            let user = json!({"userName": "x", "emails": [{"value": "y", "type": "work"}, "odd"]});
+            let _ = projection.apply(users, &user);
+        }
     }
 
     #[test]
