@@ -114,16 +114,11 @@ fn two_tenants_keep_their_profiles_and_isolation_across_token_rotation() {
         400
     );
     // Neither sees the other's users.
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "acme-1",
-            None
-        ),
-        404
-    );
+    let read_contoso = |token: &str| {
+        let path = format!("/scim/v2/Users/{contoso_user}");
+        status(&server, "GET", &path, token, None)
+    };
+    assert_eq!(read_contoso("acme-1"), 404);
     assert_eq!(
         status(
             &server,
@@ -142,55 +137,19 @@ fn two_tenants_keep_their_profiles_and_isolation_across_token_rotation() {
     )
     .unwrap();
     assert!(hangup(&server, &dir, 1).contains("configuration reloaded"));
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "contoso-2",
-            None
-        ),
-        200
-    );
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "contoso-1",
-            None
-        ),
-        200
-    );
+    assert_eq!(read_contoso("contoso-2"), 200);
+    assert_eq!(read_contoso("contoso-1"), 200);
 
     // Step two: the first one removed stops working at once.
     std::fs::write(&config, two_tenants("\"contoso-2\"", "\"acme-1\"")).unwrap();
     assert!(hangup(&server, &dir, 2).contains("configuration reloaded"));
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "contoso-1",
-            None
-        ),
-        401
-    );
+    assert_eq!(read_contoso("contoso-1"), 401);
     assert_eq!(
         patch("contoso-2", &contoso_user),
         204,
         "still Entra's profile"
     );
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "acme-1",
-            None
-        ),
-        404
-    );
+    assert_eq!(read_contoso("acme-1"), 404);
 
     // A bad file is refused with its line, and the running configuration stays.
     std::fs::write(
@@ -205,26 +164,8 @@ fn two_tenants_keep_their_profiles_and_isolation_across_token_rotation() {
         refused.contains("scim.toml:9:1") && refused.contains("patch_no_body"),
         "{refused}"
     );
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "contoso-2",
-            None
-        ),
-        200
-    );
-    assert_eq!(
-        status(
-            &server,
-            "GET",
-            &format!("/scim/v2/Users/{contoso_user}"),
-            "contoso-3",
-            None
-        ),
-        401
-    );
+    assert_eq!(read_contoso("contoso-2"), 200);
+    assert_eq!(read_contoso("contoso-3"), 401);
     let _ = std::fs::remove_dir_all(dir);
 }
 
