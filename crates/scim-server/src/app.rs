@@ -53,14 +53,27 @@ impl Service<Request<Body>> for App {
     }
 
     fn call(&mut self, request: Request<Body>) -> Answer {
+        self.answer(request)
+    }
+}
+
+impl App {
+    /// The answer to `request`, which owns what it needs: the app may be dropped (or
+    /// replaced by a reload) while it runs.
+    pub(crate) fn answer(&self, request: Request<Body>) -> Answer {
         let metrics = request.uri().path() == METRICS_PATH;
         if metrics && let Some(endpoint) = &self.metrics {
             return Answer::Metrics(Box::pin(endpoint.clone().answer(request)));
         }
         match request.uri().path() {
             HEALTH_PATH => Answer::Health(request.method().clone()),
-            MCP_PATH => Answer::Mcp(self.mcp.call(request)),
-            _ => Answer::Scim(self.scim.call(request)),
+            MCP_PATH => Answer::Mcp(self.mcp.clone().call(request)),
+            _ => {
+                let scim = self.scim.clone();
+                Answer::Scim(Box::pin(async move {
+                    Ok(scim.serve(request).await.map(http_body_util::Full::new))
+                }))
+            }
         }
     }
 }

@@ -58,8 +58,7 @@ impl Service<Request<Body>> for Current {
     }
 
     fn call(&mut self, request: Request<Body>) -> Answer {
-        let mut app = self.get().app.clone();
-        app.call(request)
+        self.get().app.answer(request)
     }
 }
 

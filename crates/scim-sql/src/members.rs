@@ -38,9 +38,7 @@ impl SqlProvider {
         for chunk in rows.chunks(RENDER_CHUNK) {
             let ids: Vec<&str> = chunk.iter().map(|(id, _)| id.as_str()).collect();
             let mut members = if definition.has_members() && fetch.members {
-                let member_types = self.registry().member_types(definition);
-                self.members_of(conn, ctx, definition.name(), &member_types, &ids)
-                    .await?
+                self.members_of(conn, ctx, definition.name(), &ids).await?
             } else {
                 HashMap::new()
             };
@@ -86,33 +84,20 @@ impl SqlProvider {
     }
 
     /// The members of each of these groups, in the order they were added, each with
-    /// the current `display` of the resource it is (when it exists): joined at read,
-    /// so a rename costs no write to the groups it belongs to.
+    /// the `display` its row keeps current (see [`rename_member`](Self::rename_member)).
     async fn members_of(
         &self,
         conn: &mut AnyConnection,
         ctx: &RequestContext,
         group_type: &str,
-        member_types: &[&str],
         ids: &[&str],
     ) -> Result<HashMap<String, Vec<Value>>, ProviderError> {
         let sql = self.sql(&format!(
-            "SELECT m.group_id, m.member, r.display FROM scim_members m \
-             LEFT JOIN scim_resources r ON r.tenant = m.tenant \
-             AND r.resource_type IN ({}) AND r.id = m.member_id \
-             WHERE m.tenant = ? AND m.group_type = ? AND m.group_id IN ({}) \
-             ORDER BY m.group_id, m.position",
-            placeholders(member_types.len().max(1)),
+            "SELECT group_id, member, display FROM scim_members WHERE tenant = ? AND group_type = ? \
+             AND group_id IN ({}) ORDER BY group_id, position",
             placeholders(ids.len())
         ));
-        let mut query = sqlx::query(&sql);
-        for member_type in member_types {
-            query = query.bind(*member_type);
-        }
-        if member_types.is_empty() {
-            query = query.bind("");
-        }
-        query = query.bind(ctx.tenant()).bind(group_type);
+        let mut query = sqlx::query(&sql).bind(ctx.tenant()).bind(group_type);
         for id in ids {
             query = query.bind(*id);
         }
@@ -120,19 +105,38 @@ impl SqlProvider {
         let mut members: HashMap<String, Vec<Value>> = HashMap::new();
         for row in &rows {
             let group_id: String = row.try_get("group_id").map_err(storage)?;
-            let Ok(mut member) =
-                serde_json::from_str::<Value>(&text(row, "member").map_err(storage)?)
-            else {
+            let text = text(row, "member").map_err(storage)?;
+            let Ok(mut member) = serde_json::from_str::<Value>(&text) else {
                 continue;
             };
-            if let (Some(display), Value::Object(fields)) =
-                (optional_text(row, "display").map_err(storage)?, &mut member)
-            {
+            let display = optional_text(row, "display").map_err(storage)?;
+            if let (Some(display), Value::Object(fields)) = (display, &mut member) {
                 fields.insert("display".into(), Value::String(display));
             }
             members.entry(group_id).or_default().push(member);
         }
         Ok(members)
+    }
+
+    /// Sets the `display` of `member` in every group it belongs to: a rename's one
+    /// statement, on the rows the `(tenant, member_id)` index finds.
+    pub(crate) async fn rename_member(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &str,
+        member: &str,
+        display: Option<&str>,
+    ) -> Result<(), ProviderError> {
+        sqlx::query(&self.sql(
+            "UPDATE scim_members SET display = ? WHERE tenant = ? AND member_id = ?",
+        ))
+        .bind(display)
+        .bind(tenant)
+        .bind(member)
+        .execute(&mut *conn)
+        .await
+        .map_err(storage)?;
+        Ok(())
     }
 
     /// The derived `groups` of each of these resources: a reference to every group
@@ -319,7 +323,8 @@ impl SqlProvider {
 
     /// Locks the stored rows of the members a write adds or removes, and refuses an
     /// added one no stored resource of the group's member types is, unless the context
-    /// allows unknown members.
+    /// allows unknown members. Answers the `display` of each stored one, read from the
+    /// row it locks, so a member joins with its name at no extra cost.
     ///
     /// Inside the write transaction, before the group's row (callers report a stale
     /// group before this refusal). Joining or leaving a group changes the member's
@@ -335,19 +340,19 @@ impl SqlProvider {
         definition: &ResourceDefinition,
         adding: &[&str],
         removing: &[&str],
-    ) -> Result<(), ProviderError> {
+    ) -> Result<Displays, ProviderError> {
         let types = self.registry().member_types(definition);
+        let mut found = Displays::new();
         if types.is_empty() || (adding.is_empty() && removing.is_empty()) {
-            return Ok(());
+            return Ok(found);
         }
-        let mut found = HashSet::new();
         let mut ids: Vec<&str> = adding.iter().chain(removing).copied().collect();
         // One order for every transaction: two never wait on each other's rows.
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(RENDER_CHUNK) {
             let sql = self.sql(&format!(
-                "SELECT id FROM scim_resources WHERE tenant = ? AND resource_type IN ({}) AND id IN ({}) ORDER BY id{}",
+                "SELECT id, display FROM scim_resources WHERE tenant = ? AND resource_type IN ({}) AND id IN ({}) ORDER BY id{}",
                 placeholders(types.len()),
                 placeholders(chunk.len()),
                 self.dialect.for_update()
@@ -360,15 +365,16 @@ impl SqlProvider {
                 query = query.bind(*id);
             }
             for row in query.fetch_all(&mut *conn).await.map_err(storage)? {
-                found.insert(row.try_get::<String, _>("id").map_err(storage)?);
+                let id = row.try_get::<String, _>("id").map_err(storage)?;
+                found.insert(id, optional_text(&row, "display").map_err(storage)?);
             }
         }
         if ctx.unknown_members_allowed() {
-            return Ok(());
+            return Ok(found);
         }
-        match adding.iter().find(|id| !found.contains(**id)) {
+        match adding.iter().find(|id| !found.contains_key(**id)) {
             Some(id) => Err(ProviderError::unknown_member(id)),
-            None => Ok(()),
+            None => Ok(found),
         }
     }
 
@@ -429,9 +435,9 @@ impl SqlProvider {
     ) -> Result<(), ProviderError> {
         let mut position = first;
         for batch in members.chunks(MEMBER_BATCH) {
-            let rows = vec!["(?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
             let sql = self.sql(&format!(
-                "INSERT INTO scim_members (tenant, group_type, group_id, member_id, member, position) VALUES {rows}"
+                "INSERT INTO scim_members (tenant, group_type, group_id, member_id, member, display, position) VALUES {rows}"
             ));
             let mut query = sqlx::query(&sql);
             for member in batch {
@@ -441,6 +447,7 @@ impl SqlProvider {
                     .bind(group_id)
                     .bind(&member.value)
                     .bind(member.to_json().to_string())
+                    .bind(member.display.as_deref())
                     .bind(position);
                 position += 1;
             }
@@ -506,7 +513,7 @@ impl SqlProvider {
         if let Some(conflict) = stale(&stored, expected) {
             return Err(conflict.into());
         }
-        members?;
+        let displays = members?;
         // Only the ids the delta names are looked up: the cost follows the delta, not
         // the group.
         let named: Vec<&str> = delta
@@ -538,7 +545,7 @@ impl SqlProvider {
             .add
             .iter()
             .filter(|m| !present.contains(&m.value) && seen.insert(m.value.as_str()))
-            .cloned()
+            .map(|m| with_display(m.clone(), &displays))
             .collect();
         let mut seen = HashSet::new();
         let removed: Vec<&str> = delta
@@ -663,6 +670,17 @@ fn bind_member_batch<'q>(
 }
 
 /// `?, ?, …`: `n` placeholders for an `IN` list.
+/// The `display` of each member a write locked, by id (`None`: it has none).
+pub(crate) type Displays = HashMap<String, Option<String>>;
+
+/// `member` with the `display` of the resource it is, when that is stored and named.
+pub(crate) fn with_display(mut member: Member, displays: &Displays) -> Member {
+    if let Some(Some(display)) = displays.get(&member.value) {
+        member.display = Some(display.clone());
+    }
+    member
+}
+
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }

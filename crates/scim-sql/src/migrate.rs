@@ -152,12 +152,14 @@ async fn apply_pending(
         if dialect == Dialect::Postgres {
             sqlx::query("BEGIN").execute(&mut *conn).await?;
         }
-        if !column_exists(conn, dialect, "scim_resources", "display").await? {
-            let (_, text) = dialect.types();
-            let add = format!("ALTER TABLE scim_resources ADD COLUMN display {text} NULL");
-            sqlx::query(&add).execute(&mut *conn).await?;
+        for table in ["scim_resources", "scim_members"] {
+            if !column_exists(conn, dialect, table, "display").await? {
+                let (_, text) = dialect.types();
+                let add = format!("ALTER TABLE {table} ADD COLUMN display {text} NULL");
+                sqlx::query(&add).execute(&mut *conn).await?;
+            }
         }
-        backfill_display(conn, dialect).await?;
+        backfill_display(conn, dialect, registry).await?;
         record(conn, dialect, 7, "display names of members").await?;
         if dialect == Dialect::Postgres {
             sqlx::query("COMMIT").execute(&mut *conn).await?;
@@ -513,13 +515,17 @@ async fn backfill_indexed_values(
 }
 
 /// Version 7: fills `display` (what members and `User.groups` show of a resource)
-/// for the rows written before it.
-async fn backfill_display(conn: &mut AnyConnection, dialect: Dialect) -> Result<(), sqlx::Error> {
+/// for the rows written before it, then the `display` of every member row from it.
+async fn backfill_display(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    registry: &SchemaRegistry,
+) -> Result<(), sqlx::Error> {
     let mut after = Default::default();
     loop {
         let rows = resource_page(conn, dialect, &mut after).await?;
         if rows.is_empty() {
-            return Ok(());
+            break;
         }
         for row in &rows {
             let Ok(base) = serde_json::from_str(&text(row, "base")?) else {
@@ -536,6 +542,26 @@ async fn backfill_display(conn: &mut AnyConnection, dialect: Dialect) -> Result<
             .await?;
         }
     }
+    let mut member_types: Vec<&str> = (registry.resource_types())
+        .flat_map(|definition| registry.member_types(definition))
+        .collect();
+    member_types.sort_unstable();
+    member_types.dedup();
+    if member_types.is_empty() {
+        return Ok(());
+    }
+    let types = vec!["?"; member_types.len()].join(", ");
+    let sql = dialect.sql(&format!(
+        "UPDATE scim_members SET display = (SELECT r.display FROM scim_resources r \
+         WHERE r.tenant = scim_members.tenant AND r.resource_type IN ({types}) \
+         AND r.id = scim_members.member_id)"
+    ));
+    let mut query = sqlx::query(&sql);
+    for member_type in member_types {
+        query = query.bind(member_type);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// The next [`BACKFILL_BATCH`] stored rows after the key `after` (tenant, type, id),

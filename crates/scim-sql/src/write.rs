@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
 
 use crate::indexed::{IndexedValues, delete_emails};
-use crate::members::Lock;
+use crate::members::{Lock, with_display};
 use crate::provider::{SqlProvider, retrying, storage};
 use crate::row::{Stored, stale, to_hex};
 use crate::unique::UniqueKey;
@@ -41,6 +41,8 @@ struct Loaded {
     old_members: Vec<String>,
     /// The groups the resource belongs to (a client-chosen id may have members waiting).
     groups: SetDigest,
+    /// What the groups it belongs to show of it, before this write.
+    display: Option<String>,
 }
 
 /// What a write stores.
@@ -100,8 +102,11 @@ impl SqlProvider {
             let loaded = self
                 .load_for_write(&mut tx, ctx, &definition, &id, target)
                 .await?;
-            members?;
-            let computed = compute(&definition, &id, object.clone(), &loaded);
+            let displays = members?;
+            let mut computed = compute(&definition, &id, object.clone(), &loaded);
+            computed.members = (computed.members.into_iter())
+                .map(|member| with_display(member, &displays))
+                .collect();
             let stored = self
                 .persist(&mut tx, ctx, &definition, computed, &loaded)
                 .await?;
@@ -149,6 +154,7 @@ impl SqlProvider {
                 created: None,
                 old_members: Vec::new(),
                 groups,
+                display: None,
             });
         };
         let stored = self
@@ -158,9 +164,9 @@ impl SqlProvider {
         if let Some(conflict) = stale(&stored, expected) {
             return Err(conflict.into());
         }
-        let created = serde_json::from_str::<Value>(&stored.base)
-            .ok()
-            .and_then(|b| b.pointer("/meta/created").cloned());
+        let base = serde_json::from_str::<Value>(&stored.base).ok();
+        let created = base.as_ref().and_then(|b| b.pointer("/meta/created").cloned());
+        let display = base.as_ref().and_then(scim_provider::display_of).map(str::to_owned);
         let old_members = match definition.has_members() {
             true => {
                 self.member_ids(conn, ctx, definition.name(), id, Lock::Rows)
@@ -173,6 +179,7 @@ impl SqlProvider {
             previous: Some(stored),
             created,
             old_members,
+            display,
         })
     }
 
@@ -203,6 +210,11 @@ impl SqlProvider {
             delete_emails(conn, self.dialect, tenant, name, id)
                 .await
                 .map_err(storage)?;
+            // Renamed: every group it belongs to shows the new name.
+            if loaded.display != computed.indexed.display {
+                let display = computed.indexed.display.as_deref();
+                self.rename_member(conn, tenant, id, display).await?;
+            }
         }
         computed
             .indexed
@@ -397,6 +409,7 @@ impl SqlProvider {
                 created: None,
                 old_members: Vec::new(),
                 groups: SetDigest::default(),
+                display: None,
             };
             return Err(self.lost_row(&mut tx, ctx, name, id, &loaded).await);
         }

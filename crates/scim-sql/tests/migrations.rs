@@ -66,6 +66,7 @@ async fn a_database_from_before_versioning_is_upgraded_and_reindexed() {
         "DROP INDEX scim_resources_display_name",
         "ALTER TABLE scim_resources DROP COLUMN display_name",
         "ALTER TABLE scim_resources DROP COLUMN display",
+        "ALTER TABLE scim_members DROP COLUMN display",
         "DROP TABLE scim_migrations",
     ] {
         conn.execute(statement).await.unwrap();
