@@ -127,9 +127,9 @@ impl SqlProvider {
         member: &str,
         display: Option<&str>,
     ) -> Result<(), ProviderError> {
-        sqlx::query(&self.sql(
-            "UPDATE scim_members SET display = ? WHERE tenant = ? AND member_id = ?",
-        ))
+        sqlx::query(
+            &self.sql("UPDATE scim_members SET display = ? WHERE tenant = ? AND member_id = ?"),
+        )
         .bind(display)
         .bind(tenant)
         .bind(member)

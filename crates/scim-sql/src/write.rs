@@ -165,8 +165,13 @@ impl SqlProvider {
             return Err(conflict.into());
         }
         let base = serde_json::from_str::<Value>(&stored.base).ok();
-        let created = base.as_ref().and_then(|b| b.pointer("/meta/created").cloned());
-        let display = base.as_ref().and_then(scim_provider::display_of).map(str::to_owned);
+        let created = base
+            .as_ref()
+            .and_then(|b| b.pointer("/meta/created").cloned());
+        let display = base
+            .as_ref()
+            .and_then(scim_provider::display_of)
+            .map(str::to_owned);
         let old_members = match definition.has_members() {
             true => {
                 self.member_ids(conn, ctx, definition.name(), id, Lock::Rows)

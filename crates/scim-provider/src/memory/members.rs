@@ -145,6 +145,11 @@ impl Memberships {
         }
     }
 
+    /// Whether `id` belongs to a group.
+    pub(super) fn is_member(&self, id: &str) -> bool {
+        self.member_of.contains_key(id)
+    }
+
     /// The display name of `id`, if it is stored and has one.
     pub(super) fn name(&self, id: &str) -> Option<&str> {
         self.names.get(id).map(String::as_str)

@@ -275,7 +275,10 @@ impl InMemoryProvider {
 
         // Membership bookkeeping, under the shard lock (shard, then memberships).
         let mut touched = Vec::new();
-        let renamed = memberships.set_name(&id, crate::display_of(&base));
+        // Only a member's groups show its name (a create's id may have memberships
+        // waiting, when unknown members are allowed).
+        let renamed =
+            memberships.set_name(&id, crate::display_of(&base)) && memberships.is_member(&id);
         if shard.layout.has_members {
             for gone in previous_members
                 .iter()

@@ -129,7 +129,9 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
         tenants: HashMap::new(),
         limits: Limits {
             rate: base.rate,
-            max_body_size: base.max_body_size,
+            // Checked once the tenant is known: a tenant allowed more raises what is
+            // read, never what the others may send.
+            max_body_size: Some(base.max_body_size.unwrap_or(flags.max_body_size)),
             tenants: HashMap::new(),
             ..flags.limits.clone()
         },
@@ -157,14 +159,14 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
             tokens.add(parsed, name, Some(hash.span()))?;
         }
         let own = Resolved::over(&base, table)?;
-        if (own.rate, own.max_body_size) != (base.rate, base.max_body_size) {
+        let size = own.max_body_size.unwrap_or(flags.max_body_size);
+        if (own.rate, Some(size)) != (base.rate, tenancy.limits.max_body_size) {
             let limits = TenantLimits {
                 rate: own.rate,
-                max_body_size: own.max_body_size,
+                max_body_size: Some(size),
             };
             tenancy.limits.tenants.insert(name.clone(), limits);
         }
-        let size = own.max_body_size.unwrap_or(flags.max_body_size);
         tenancy.max_body_size = tenancy.max_body_size.max(size);
         tenancy.tenants.insert(name.clone(), own.config);
         for url in &table.webhooks {
@@ -385,6 +387,15 @@ webhook_secret = "k"
         let alone = from_flags(&flags).unwrap();
         assert!(alone.tenants.is_empty() && alone.webhooks.is_empty());
         assert_eq!(alone.tokens.len(), 2);
+    }
+
+    #[test]
+    fn the_others_keep_the_default_body_size_when_one_tenant_gets_more() {
+        let text = "[tenants.big]\ntokens = [\"b\"]\nmax_body_bytes = 4194304\n";
+        let tenancy = load(text, &flags()).unwrap();
+        assert_eq!(tenancy.max_body_size, 4 << 20);
+        assert_eq!(tenancy.limits.max_body_size, Some(1 << 20));
+        assert_eq!(tenancy.limits.tenants["big"].max_body_size, Some(4 << 20));
     }
 
     #[test]
