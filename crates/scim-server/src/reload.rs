@@ -149,3 +149,64 @@ impl Blueprint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::http::StatusCode;
+    use scim_ops::{ScimOperationHandler, ServiceConfig};
+    use scim_provider::InMemoryProvider;
+    use scim_schema::SchemaRegistry;
+
+    use super::*;
+    use crate::config::{Flags, Tenancy, from_flags};
+
+    fn tenancy(token: &str) -> Tenancy {
+        let flags = Flags {
+            tokens: vec![("default".into(), token.into())],
+            max_body_size: 1 << 20,
+            ..Flags::default()
+        };
+        from_flags(&flags).expect("flags")
+    }
+
+    fn get(token: &str) -> Request<Body> {
+        Request::get("/scim/v2/Users")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("a request")
+    }
+
+    #[tokio::test]
+    async fn a_request_in_flight_finishes_under_the_configuration_it_started_with() {
+        let blueprint = Blueprint {
+            handler: ScimOperationHandler::new(
+                Arc::new(InMemoryProvider::new()),
+                Arc::new(SchemaRegistry::default()),
+                ServiceConfig::default(),
+            ),
+            http: scim_http::HttpConfig::default(),
+            mcp: scim_mcp::McpConfig::default(),
+            metrics: None,
+        };
+        let mut current = Current::new(blueprint.snapshot(&tenancy("old")));
+        // Taken before the reload, answered after it.
+        let started = current.call(get("old"));
+        current.replace(blueprint.snapshot(&tenancy("new")));
+        let answered = started.await.expect("infallible");
+        assert_eq!(
+            answered.status(),
+            StatusCode::OK,
+            "the old token, in flight"
+        );
+        let after = current.call(get("old")).await.expect("infallible");
+        assert_eq!(
+            after.status(),
+            StatusCode::UNAUTHORIZED,
+            "the old token, after"
+        );
+        let new = current.call(get("new")).await.expect("infallible");
+        assert_eq!(new.status(), StatusCode::OK, "the new token");
+    }
+}
