@@ -118,8 +118,9 @@ impl SqlProvider {
         Ok(members)
     }
 
-    /// Sets the `display` of `member` in every group it belongs to: a rename's one
-    /// statement, on the rows the `(tenant, member_id)` index finds.
+    /// Sets the `display` of `member` in every group it belongs to (what a writer sent
+    /// included): a rename's one statement, on the rows the `(tenant, member_id)`
+    /// index finds.
     pub(crate) async fn rename_member(
         &self,
         conn: &mut AnyConnection,
@@ -673,9 +674,12 @@ fn bind_member_batch<'q>(
 /// The `display` of each member a write locked, by id (`None`: it has none).
 pub(crate) type Displays = HashMap<String, Option<String>>;
 
-/// `member` with the `display` of the resource it is, when that is stored and named.
+/// `member` with the `display` of the resource it is, when the writer sent none and
+/// that is stored and named.
 pub(crate) fn with_display(mut member: Member, displays: &Displays) -> Member {
-    if let Some(Some(display)) = displays.get(&member.value) {
+    if member.display.is_none()
+        && let Some(Some(display)) = displays.get(&member.value)
+    {
         member.display = Some(display.clone());
     }
     member

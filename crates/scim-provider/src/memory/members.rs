@@ -159,9 +159,12 @@ impl Memberships {
         self.names.remove(id);
     }
 
-    /// `member` with the display name of the resource it is, when known.
+    /// `member` with the display name of the resource it is, when the writer sent
+    /// none and it is known.
     pub(super) fn with_name(&self, mut member: Member) -> Member {
-        if let Some(name) = self.name(&member.value) {
+        if member.display.is_none()
+            && let Some(name) = self.name(&member.value)
+        {
             member.display = Some(name.to_owned());
         }
         member

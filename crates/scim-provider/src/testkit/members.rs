@@ -171,10 +171,10 @@ fn displays(group: &Value) -> Vec<(String, Option<String>)> {
     members.iter().map(|m| (id(m), display(m))).collect()
 }
 
-/// Members carry the `display` of the resource they are (its `displayName`, else its
-/// `userName`), whatever the writer sent, and it follows a rename; `User.groups` carry
-/// the group's. A rename leaves the group's version as it was (the display is
-/// derived, like `User.groups`).
+/// Members carry the `display` the writer sent, else that of the resource they are
+/// (its `displayName`, else its `userName`); a rename of the member replaces either
+/// with its new name. `User.groups` carry the group's, kept current. A rename leaves
+/// the group's version as it was (the display is derived, like `User.groups`).
 pub(super) async fn member_display(provider: &dyn ResourceProvider) {
     let ctx = tenant("member-display");
     let user = |name: &str, display: Option<&str>| {
@@ -197,7 +197,7 @@ pub(super) async fn member_display(provider: &dyn ResourceProvider) {
         plain.id().expect("id").to_owned(),
     );
     let body = json!({"schemas": [GROUP], "displayName": "Staff", "members": [
-        {"value": named_id, "display": "what the client sent"}
+        {"value": plain_id, "display": "what the client sent"}
     ]});
     let group = provider
         .create(&ctx, "Group", body)
@@ -205,17 +205,17 @@ pub(super) async fn member_display(provider: &dyn ResourceProvider) {
         .expect("create a group");
     let group_id = group.id().expect("id").to_owned();
     provider
-        .update_members(&ctx, "Group", &group_id, &adding(&plain_id), None)
+        .update_members(&ctx, "Group", &group_id, &adding(&named_id), None)
         .await
         .expect("add a member");
     let before = provider.get(&ctx, "Group", &group_id).await.expect("get");
     assert_eq!(
         displays(before.resource()),
         [
+            (plain_id.clone(), Some("what the client sent".into())),
             (named_id.clone(), Some("Babs".into())),
-            (plain_id.clone(), Some("jsmith".into()))
         ],
-        "member display: displayName, else userName, whatever the writer sent"
+        "member display: as the writer sent it, else the member's displayName"
     );
     let renamed = provider
         .replace(
@@ -235,10 +235,10 @@ pub(super) async fn member_display(provider: &dyn ResourceProvider) {
     assert_eq!(
         displays(after.resource()),
         [
+            (plain_id, Some("john.smith".into())),
             (named_id.clone(), Some("Barbara".into())),
-            (plain_id, Some("john.smith".into()))
         ],
-        "member display: kept current on rename"
+        "member display: a rename replaces it, with displayName, else userName"
     );
     assert_eq!(
         after.version(),

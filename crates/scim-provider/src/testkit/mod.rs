@@ -62,9 +62,10 @@ fn tenant(check: &str) -> RequestContext {
 ///   [allows it](crate::RequestContext::allowing_unknown_members); a member deleted
 ///   while a write adds it ends in no group; a member added to (and removed from) two
 ///   groups at once has both in its `groups`, at a version that hashes its content;
-/// - **member display**: members and `User.groups` carry the current `displayName`
-///   (else `userName`) of the resource they name, kept current on rename without a
-///   new version of the group.
+/// - **member display**: members carry the `display` the writer sent, else the
+///   `displayName` (else `userName`) of the resource they name; a rename replaces it
+///   with the new name, without a new version of the group; `User.groups` carry the
+///   group's current name.
 ///
 /// Run it on a multi-threaded runtime so the concurrency check races for real.
 pub async fn run_provider_contract(provider: Arc<dyn ResourceProvider>) {
