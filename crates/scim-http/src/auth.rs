@@ -103,7 +103,7 @@ impl StaticTokens {
 
     /// Accepts `token` for `tenant`.
     pub fn with_token(self, token: &str, tenant: &str) -> Self {
-        self.with_token_hash(Sha256::digest(token.as_bytes()).into(), tenant)
+        self.with_token_hash(Self::hash(token.as_bytes()), tenant)
     }
 
     /// Accepts for `tenant` the token whose SHA-256 digest is `hash`, so that a
@@ -129,6 +129,11 @@ impl StaticTokens {
         self
     }
 
+    /// The SHA-256 digest a token is kept and compared as.
+    pub fn hash(token: &[u8]) -> [u8; 32] {
+        Sha256::digest(token).into()
+    }
+
     /// A SHA-256 digest written as 64 hexadecimal digits (as `sha256sum` prints it),
     /// optionally prefixed `sha256:`.
     pub fn parse_hash(text: &str) -> Result<[u8; 32], TokenListError> {
@@ -148,7 +153,7 @@ impl StaticTokens {
 
     /// The principal `token` authenticates, if any.
     pub fn tenant_of(&self, token: &[u8]) -> Option<Principal> {
-        let presented: [u8; 32] = Sha256::digest(token).into();
+        let presented = Self::hash(token);
         // Compare against every token, so the time does not say which one matched.
         let mut found = None;
         for (hash, principal) in &self.tokens {

@@ -140,7 +140,7 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
     };
     let mut tokens = Tokens::default();
     for (tenant, token) in &flags.tokens {
-        tokens.add(digest(token), tenant, None)?;
+        tokens.add(StaticTokens::hash(token.as_bytes()), tenant, None)?;
     }
     for (name, table) in &parsed.tenants {
         let (span, table) = (table.span(), table.get_ref());
@@ -151,7 +151,8 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
             if token.get_ref().trim().is_empty() {
                 return Err(Invalid::at(token.span(), "a token cannot be empty"));
             }
-            tokens.add(digest(token.get_ref()), name, Some(token.span()))?;
+            let hash = StaticTokens::hash(token.get_ref().as_bytes());
+            tokens.add(hash, name, Some(token.span()))?;
         }
         for hash in &table.token_sha256 {
             let parsed = StaticTokens::parse_hash(hash.get_ref())
@@ -281,11 +282,6 @@ fn switch(compatibility: &mut Compatibility, settings: &file::Table) -> Result<(
             .map_err(|e| Invalid::at(name.span(), e.to_string()))?;
     }
     Ok(())
-}
-
-fn digest(token: &str) -> [u8; 32] {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]
