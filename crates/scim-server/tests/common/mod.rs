@@ -177,12 +177,18 @@ pub fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str
         .map(|(_, v)| v.as_str())
 }
 
+/// A name no other call makes: unique within this process by its counter (threads
+/// that read the clock in the same nanosecond made the same name, and a writer's
+/// fresh user was then refused as taken), across processes and runs by the process
+/// id and the clock.
 pub fn random_name(prefix: &str) -> String {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
+    format!("{prefix}-{}-{nanos}-{call}", std::process::id())
 }
 
 pub fn user_body(name: &str, title: &str) -> String {
