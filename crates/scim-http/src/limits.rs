@@ -64,10 +64,7 @@ pub struct TenantLimits {
 impl Limits {
     /// The limits of `tenant`'s own entry, if it has one.
     fn of(&self, tenant: &str) -> Option<&TenantLimits> {
-        match self.tenants.is_empty() {
-            true => None,
-            false => self.tenants.get(tenant),
-        }
+        self.tenants.get(tenant)
     }
 
     /// The request rate of `tenant`.

@@ -135,39 +135,46 @@ impl Compatibility {
             .ok_or_else(|| UnknownSwitch(name.into()))? = on;
         Ok(())
     }
-
-    /// Every switch's name and whether it is on, in the order the fields are declared.
-    pub fn switches(&self) -> [(&'static str, bool); 8] {
-        let mut copy = self.clone();
-        Self::SWITCHES.map(|name| (name, copy.switch_mut(name).is_some_and(|on| *on)))
-    }
-
-    /// The names of the switches.
-    pub const SWITCHES: [&'static str; 8] = [
-        "string_booleans",
-        "tolerate_unknown_schemas",
-        "ignore_unknown_attributes",
-        "allow_unknown_members",
-        "patch_no_content",
-        "unquoted_filter_values",
-        "projection_value_filters",
-        "bare_string_members",
-    ];
-
-    fn switch_mut(&mut self, name: &str) -> Option<&mut bool> {
-        Some(match name {
-            "string_booleans" => &mut self.string_booleans,
-            "tolerate_unknown_schemas" => &mut self.tolerate_unknown_schemas,
-            "ignore_unknown_attributes" => &mut self.ignore_unknown_attributes,
-            "allow_unknown_members" => &mut self.allow_unknown_members,
-            "patch_no_content" => &mut self.patch_no_content,
-            "unquoted_filter_values" => &mut self.unquoted_filter_values,
-            "projection_value_filters" => &mut self.projection_value_filters,
-            "bare_string_members" => &mut self.bare_string_members,
-            _ => return None,
-        })
-    }
 }
+
+/// Lists the switches once, as the fields are declared, and derives from that list
+/// their names, reading them all, and setting one by name. Each method destructures
+/// the whole struct, so a field missing from the list does not compile.
+macro_rules! switches {
+    ($($field:ident),* $(,)?) => {
+        impl Compatibility {
+            /// The names of the switches, in the order the fields are declared.
+            pub const SWITCHES: [&'static str; [$(stringify!($field)),*].len()] =
+                [$(stringify!($field)),*];
+
+            /// Every switch's name and whether it is on, in the order the fields are
+            /// declared.
+            pub fn switches(&self) -> [(&'static str, bool); Self::SWITCHES.len()] {
+                let Self { $($field),* } = self;
+                [$((stringify!($field), *$field)),*]
+            }
+
+            fn switch_mut(&mut self, name: &str) -> Option<&mut bool> {
+                let Self { $($field),* } = self;
+                match name {
+                    $(stringify!($field) => Some($field),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+switches!(
+    string_booleans,
+    tolerate_unknown_schemas,
+    ignore_unknown_attributes,
+    allow_unknown_members,
+    patch_no_content,
+    unquoted_filter_values,
+    projection_value_filters,
+    bare_string_members,
+);
 
 /// A name [`Compatibility::set`] does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -379,5 +386,32 @@ impl ServiceConfig {
     /// The settings of `tenant`.
     pub fn tenant(&self, tenant: &str) -> &TenantConfig {
         self.tenants.get(tenant).unwrap_or(&self.defaults)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_switch_is_set_and_read_by_its_own_name() {
+        for name in Compatibility::SWITCHES {
+            let mut compatibility = Compatibility::strict();
+            compatibility.set(name, true).unwrap();
+            let on: Vec<_> = (compatibility.switches().into_iter())
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(on, [name]);
+        }
+        let mut all = Compatibility::strict();
+        for name in Compatibility::SWITCHES {
+            all.set(name, true).unwrap();
+        }
+        assert_eq!(all, Profile::Lenient.compatibility());
+        assert_eq!(
+            all.set("patch_no_body", true),
+            Err(UnknownSwitch("patch_no_body".into()))
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
-use scim_schema::{Filter, PatchRequest, Projection, ResourceDefinition};
+use scim_schema::{Filter, PatchOperation, PatchRequest, Projection, ResourceDefinition};
 use serde_json::{Map, Value};
 
 use crate::{ScimError, ScimOperationHandler, ScimOperationRequest};
@@ -51,29 +51,11 @@ impl ScimOperationHandler {
             .compatibility
             .bare_string_members
         {
-            for operation in &mut patch.operations {
-                let Some(value) = &mut operation.value else {
-                    continue;
-                };
-                match &operation.path {
-                    Some(path)
-                        if is_members(&path.attribute.name) && path.value_filter.is_none() =>
-                    {
-                        if path.attribute.sub_attribute.is_none() {
-                            wrap_bare_members(value);
-                        }
-                    }
-                    Some(_) => {}
-                    None => {
-                        let members = value.as_object_mut().and_then(|v| {
-                            v.iter_mut().find(|(k, _)| is_members(k)).map(|(_, m)| m)
-                        });
-                        if let Some(members) = members {
-                            wrap_bare_members(members);
-                        }
-                    }
-                }
-            }
+            patch
+                .operations
+                .iter_mut()
+                .filter_map(members_written)
+                .for_each(wrap_bare_members);
         }
         Ok(patch)
     }
@@ -119,6 +101,27 @@ impl ScimOperationHandler {
 
 fn is_members(name: &str) -> bool {
     name.eq_ignore_ascii_case("members")
+}
+
+/// The `members` value `operation` writes whole, if any: its value when its path is
+/// `members` (not a value filter, not a sub-attribute), the value's `members` when it
+/// has no path.
+fn members_written(operation: &mut PatchOperation) -> Option<&mut Value> {
+    let value = operation.value.as_mut()?;
+    match &operation.path {
+        None => value
+            .as_object_mut()?
+            .iter_mut()
+            .find_map(|(name, members)| is_members(name).then_some(members)),
+        Some(path)
+            if is_members(&path.attribute.name)
+                && path.value_filter.is_none()
+                && path.attribute.sub_attribute.is_none() =>
+        {
+            Some(value)
+        }
+        Some(_) => None,
+    }
 }
 
 /// `"id"` and `["id", …]` as `{"value": "id"}` members; other values as they are.

@@ -483,35 +483,26 @@ async fn column_exists(
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-/// Fills `display_name` and `scim_emails` for the rows written before version 2, in
-/// batches walked by primary key. Rows of resource types the registry does not know
-/// stay unindexed (no request can reach them).
+/// Fills `display_name` and `scim_emails` for the rows written before version 2.
+/// Rows of resource types the registry does not know stay unindexed (no request can
+/// reach them).
 async fn backfill_indexed_values(
     conn: &mut AnyConnection,
     dialect: Dialect,
     registry: &SchemaRegistry,
 ) -> Result<(), sqlx::Error> {
     let mut after = Default::default();
-    loop {
-        let rows = resource_page(conn, dialect, &mut after).await?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        for row in &rows {
-            let resource_type: String = row.try_get("resource_type")?;
-            let Some(definition) = registry.resource_type(&resource_type) else {
+    while let Some(rows) = resource_page(conn, dialect, &mut after).await? {
+        for row in rows {
+            let Some(definition) = registry.resource_type(&row.resource_type) else {
                 continue;
             };
-            let Ok(base) = serde_json::from_str(&text(row, "base")?) else {
-                continue;
-            };
-            let tenant: String = row.try_get("tenant")?;
-            let id: String = row.try_get("id")?;
-            IndexedValues::of(definition, &base)
-                .store(conn, dialect, &tenant, &resource_type, &id)
+            IndexedValues::of(definition, &row.base)
+                .store(conn, dialect, &row.tenant, &row.resource_type, &row.id)
                 .await?;
         }
     }
+    Ok(())
 }
 
 /// Version 7: fills `display` (what members and `User.groups` show of a resource)
@@ -521,25 +512,19 @@ async fn backfill_display(
     dialect: Dialect,
     registry: &SchemaRegistry,
 ) -> Result<(), sqlx::Error> {
+    let update = dialect.sql(
+        "UPDATE scim_resources SET display = ? WHERE tenant = ? AND resource_type = ? AND id = ?",
+    );
     let mut after = Default::default();
-    loop {
-        let rows = resource_page(conn, dialect, &mut after).await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            let Ok(base) = serde_json::from_str(&text(row, "base")?) else {
-                continue;
-            };
-            sqlx::query(&dialect.sql(
-                "UPDATE scim_resources SET display = ? WHERE tenant = ? AND resource_type = ? AND id = ?",
-            ))
-            .bind(scim_provider::display_of(&base))
-            .bind(row.try_get::<String, _>("tenant")?)
-            .bind(row.try_get::<String, _>("resource_type")?)
-            .bind(row.try_get::<String, _>("id")?)
-            .execute(&mut *conn)
-            .await?;
+    while let Some(rows) = resource_page(conn, dialect, &mut after).await? {
+        for row in rows {
+            sqlx::query(&update)
+                .bind(scim_provider::display_of(&row.base))
+                .bind(row.tenant)
+                .bind(row.resource_type)
+                .bind(row.id)
+                .execute(&mut *conn)
+                .await?;
         }
     }
     let mut member_types: Vec<&str> = (registry.resource_types())
@@ -564,13 +549,22 @@ async fn backfill_display(
     Ok(())
 }
 
-/// The next [`BACKFILL_BATCH`] stored rows after the key `after` (tenant, type, id),
-/// which moves to the last of them.
+/// A stored resource, as a backfill reads it.
+struct StoredRow {
+    tenant: String,
+    resource_type: String,
+    id: String,
+    base: serde_json::Value,
+}
+
+/// The next [`BACKFILL_BATCH`] stored resources after the key `after` (tenant, type,
+/// id), which moves to the last of them; `None` once there are none. A resource whose
+/// JSON does not parse is left out (the page may then hold fewer, even none).
 async fn resource_page(
     conn: &mut AnyConnection,
     dialect: Dialect,
     after: &mut (String, String, String),
-) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+) -> Result<Option<Vec<StoredRow>>, sqlx::Error> {
     let rows = sqlx::query(&dialect.sql(&format!(
         "SELECT tenant, resource_type, id, base FROM scim_resources \
          WHERE (tenant, resource_type, id) > (?, ?, ?) \
@@ -581,12 +575,25 @@ async fn resource_page(
     .bind(&after.2)
     .fetch_all(&mut *conn)
     .await?;
-    if let Some(last) = rows.last() {
-        *after = (
-            last.try_get("tenant")?,
-            last.try_get("resource_type")?,
-            last.try_get("id")?,
-        );
+    let Some(last) = rows.last() else {
+        return Ok(None);
+    };
+    *after = (
+        last.try_get("tenant")?,
+        last.try_get("resource_type")?,
+        last.try_get("id")?,
+    );
+    let mut page = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Ok(base) = serde_json::from_str(&text(row, "base")?) else {
+            continue;
+        };
+        page.push(StoredRow {
+            tenant: row.try_get("tenant")?,
+            resource_type: row.try_get("resource_type")?,
+            id: row.try_get("id")?,
+            base,
+        });
     }
-    Ok(rows)
+    Ok(Some(page))
 }
