@@ -215,9 +215,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
     let registry = Arc::new(SchemaRegistry::default());
     let retention = webhooks.as_ref().map(|w| w.retention);
     let store = open(&serve.database.database, registry.clone(), retention).await?;
-    if let Some(webhooks) = &webhooks {
-        webhooks.start(store.feed.clone());
-    }
+    let mut delivering = webhooks.as_ref().map(|w| w.start(store.feed.clone()));
 
     let listener = tokio::net::TcpListener::bind(&serve.listen)
         .await
@@ -254,15 +252,13 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         }
         (Some(_), None) => format!("http://{address}{}", telemetry::METRICS_PATH),
     };
-    let (reloaded, started_with) = (current.clone(), tenancy.webhooks.clone());
+    let (reloaded, events) = (current.clone(), serve.events.clone());
     tokio::spawn(reload::on_hangup(reloaded, move || {
         let file = file
             .as_ref()
             .ok_or("there is no configuration file (--config) to read")?;
         let tenancy = file.load(&flags)?;
-        if tenancy.webhooks != started_with {
-            tracing::warn!("the file's webhooks changed: they take effect on restart");
-        }
+        redeliver(delivering.as_mut(), events.resolve(&tenancy.webhooks));
         Ok(blueprint.snapshot(&tenancy))
     }));
     tracing::info!(
@@ -284,6 +280,26 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Delivers to the webhooks of a reloaded file (and the flags'). The change feed is on
+/// only when the server started with a webhook; without it, new webhooks wait for a
+/// restart.
+fn redeliver(running: Option<&mut webhooks::Running>, wanted: Option<webhooks::Webhooks>) {
+    let hooks = wanted.map_or_else(Vec::new, |w| w.hooks);
+    match running {
+        Some(running) => {
+            let (started, stopped) = running.deliver_to(&hooks);
+            if started + stopped > 0 {
+                tracing::info!(started, stopped, "webhooks changed");
+            }
+        }
+        None if !hooks.is_empty() => tracing::warn!(
+            "the file now has webhooks, but the change feed is on only when the server \
+             starts with a webhook: they start on the next start"
+        ),
+        None => {}
+    }
 }
 
 /// `/metrics` on a listener of its own; answers the address it bound.

@@ -65,7 +65,10 @@ impl Service<Request<Body>> for Current {
 /// Builds a snapshot from the configuration file each time `SIGHUP` arrives, and
 /// serves it; a file that fails keeps the running one. On platforms without `SIGHUP`,
 /// does nothing.
-pub(crate) async fn on_hangup(current: Current, rebuild: impl Fn() -> Result<Snapshot, String>) {
+pub(crate) async fn on_hangup(
+    current: Current,
+    mut rebuild: impl FnMut() -> Result<Snapshot, String>,
+) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,6 +1,7 @@
 //! The configuration file through the binary: two tenants with their own profiles
 //! from one file, tokens added and removed by `SIGHUP`, a bad file refused at start
-//! and on reload, flags combined with the file, a tenant's own webhook.
+//! and on reload, flags combined with the file, a tenant's own webhook, webhooks
+//! changed by `SIGHUP`.
 
 mod common;
 
@@ -140,9 +141,16 @@ fn two_tenants_keep_their_profiles_and_isolation_across_token_rotation() {
     assert_eq!(read_contoso("contoso-2"), 200);
     assert_eq!(read_contoso("contoso-1"), 200);
 
-    // Step two: the first one removed stops working at once.
-    std::fs::write(&config, two_tenants("\"contoso-2\"", "\"acme-1\"")).unwrap();
+    // Step two: the first one removed stops working at once. A webhook the file gains
+    // waits for a restart: the server started without the change feed.
+    std::fs::write(
+        &config,
+        two_tenants("\"contoso-2\"", "\"acme-1\"") + "webhooks = [\"http://127.0.0.1:9/\"]\n",
+    )
+    .unwrap();
     assert!(hangup(&server, &dir, 2).contains("configuration reloaded"));
+    let log = std::fs::read_to_string(dir.join("log")).unwrap();
+    assert!(log.contains("they start on the next start"), "{log}");
     assert_eq!(read_contoso("contoso-1"), 401);
     assert_eq!(
         patch("contoso-2", &contoso_user),
@@ -286,5 +294,42 @@ fn a_tenants_webhook_receives_only_its_events() {
         "signed with the tenant's secret"
     );
     assert!(every.delivered().iter().all(|d| d.signature.is_none()));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_reload_moves_a_tenants_webhook() {
+    let dir = workspace();
+    let (old, new) = (Receiver::start(false), Receiver::start(false));
+    let config = dir.join("scim.toml");
+    let acme = |url: &str| format!("[tenants.acme]\ntokens = [\"a\"]\nwebhooks = [\"{url}\"]\n");
+    std::fs::write(&config, acme(&old.url)).unwrap();
+    let server = start(&dir, &config);
+    let create = || {
+        let body = user_body(&random_name("moved"), "t");
+        let (created, _, _) = server
+            .try_request("POST", "/scim/v2/Users", Some("a"), Some(&body), &[])
+            .unwrap();
+        assert_eq!(created, 201);
+    };
+    create();
+    old.wait_for(Duration::from_secs(10), "the first event", |d| d.len() == 1);
+
+    // The old receiver stops receiving; the new one starts at the oldest event kept.
+    std::fs::write(&config, acme(&new.url)).unwrap();
+    assert!(hangup(&server, &dir, 1).contains("configuration reloaded"));
+    let log = std::fs::read_to_string(dir.join("log")).unwrap();
+    assert!(log.contains("webhooks changed"), "{log}");
+    create();
+    new.wait_for(Duration::from_secs(10), "both events", |d| d.len() == 2);
+
+    // Without webhooks, nothing is delivered.
+    std::fs::write(&config, "[tenants.acme]\ntokens = [\"a\"]\n").unwrap();
+    assert!(hangup(&server, &dir, 2).contains("configuration reloaded"));
+    create();
+    // A moment for anything that should not come.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(old.delivered().len(), 1, "{:?}", old.delivered());
+    assert_eq!(new.delivered().len(), 2, "{:?}", new.delivered());
     let _ = std::fs::remove_dir_all(dir);
 }

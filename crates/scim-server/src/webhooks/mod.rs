@@ -4,6 +4,7 @@
 mod delivery;
 mod post;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ pub(crate) struct Webhooks {
 }
 
 /// One receiver of events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Hook {
     pub(crate) url: Uri,
     /// The key deliveries are signed with.
@@ -48,14 +49,53 @@ impl Webhooks {
         }
     }
 
-    /// Starts a delivery loop per URL and the pruning loop, on the current runtime.
-    pub(crate) fn start(&self, feed: Arc<dyn ChangeFeed>) {
-        for hook in &self.hooks {
+    /// Starts a delivery loop per hook and the pruning loop, on the current runtime.
+    pub(crate) fn start(&self, feed: Arc<dyn ChangeFeed>) -> Running {
+        tokio::spawn(prune(feed.clone()));
+        let mut running = Running {
+            feed,
+            loops: HashMap::new(),
+        };
+        running.deliver_to(&self.hooks);
+        running
+    }
+}
+
+/// The delivery loops running, one per hook.
+pub(crate) struct Running {
+    feed: Arc<dyn ChangeFeed>,
+    loops: HashMap<Hook, tokio::task::AbortHandle>,
+}
+
+impl Running {
+    /// Delivers to exactly `hooks` from now on; answers how many loops started and
+    /// how many stopped. A hook already delivered to keeps its loop. A new one resumes
+    /// from the cursor saved under its URL (and tenant), or starts at the oldest event
+    /// kept. A removed one stops at once: delivery is at least once, so the events of
+    /// its last second, whose cursor was not saved yet, come again if it is added back.
+    /// A hook whose secret changed is a new hook on the same cursor.
+    pub(crate) fn deliver_to(&mut self, hooks: &[Hook]) -> (usize, usize) {
+        let before = self.loops.len();
+        self.loops.retain(|hook, task| {
+            let kept = hooks.contains(hook);
+            if !kept {
+                task.abort();
+            }
+            kept
+        });
+        let stopped = before - self.loops.len();
+        let mut started = 0;
+        for hook in hooks {
+            if self.loops.contains_key(hook) {
+                continue;
+            }
             let receiver = Receiver::new(hook.url.clone(), hook.secret.as_deref());
-            let delivery = Delivery::new(feed.clone(), receiver, hook.tenant.clone());
-            tokio::spawn(delivery.run());
+            let delivery = Delivery::new(self.feed.clone(), receiver, hook.tenant.clone());
+            let task = tokio::spawn(delivery.run()).abort_handle();
+            self.loops.insert(hook.clone(), task);
+            started += 1;
         }
-        tokio::spawn(prune(feed));
+        (started, stopped)
     }
 }
 
