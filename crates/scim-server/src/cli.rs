@@ -81,14 +81,8 @@ pub(crate) struct Serve {
         hide_env_values = true
     )]
     pub(crate) tenants: Option<String>,
-    /// A TOML file of tenants: their tokens, compatibility profiles, limits and
-    /// webhooks (see docs/running.md); read again on SIGHUP.
-    #[arg(long, env = "SCIM_CONFIG", value_name = "FILE")]
-    pub(crate) config: Option<std::path::PathBuf>,
-    /// The compatibility profile of every tenant whose own settings name none:
-    /// strict, default, entra, okta or lenient [default: default].
-    #[arg(long, env = "SCIM_COMPAT", value_name = "PROFILE", value_parser = profile)]
-    pub(crate) compat: Option<Unset<Profile>>,
+    #[command(flatten)]
+    pub(crate) settings: Settings,
     #[command(flatten)]
     pub(crate) endpoint: Endpoint,
     /// Take the origin of locations from Forwarded / X-Forwarded-Proto and
@@ -293,10 +287,26 @@ pub(crate) struct Migrate {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct OpenApi {
     #[command(flatten)]
+    pub(crate) settings: Settings,
+    #[command(flatten)]
     pub(crate) endpoint: Endpoint,
     /// The limits the document's server runs with (they add its 429 and 503).
     #[command(flatten)]
     pub(crate) limits: Limits,
+}
+
+/// The tenants' settings: the configuration file and the default profile. Shared by
+/// `serve`, `openapi` and `mcp-stdio`, so each describes or serves the same tenants.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Settings {
+    /// A TOML file of tenants: their tokens, compatibility profiles, limits and
+    /// webhooks (see docs/running.md); read again on SIGHUP.
+    #[arg(long, env = "SCIM_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// The compatibility profile of every tenant whose own settings name none:
+    /// strict, default, entra, okta or lenient [default: default].
+    #[arg(long, env = "SCIM_COMPAT", value_name = "PROFILE", value_parser = profile)]
+    pub(crate) compat: Option<Unset<Profile>>,
 }
 
 /// `mcp-stdio`.
@@ -311,6 +321,8 @@ pub(crate) struct McpStdio {
     #[arg(help = "Where resources are located [default: http://127.0.0.1:8080/scim/v2]")]
     #[arg(long, env = "SCIM_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
     pub(crate) public_url: Option<Unset<BaseUrl>>,
+    #[command(flatten)]
+    pub(crate) settings: Settings,
     #[command(flatten)]
     pub(crate) agents: Agents,
 }

@@ -180,11 +180,7 @@ fn tenancy(
     file: Option<&config::ConfigFile>,
     flags: &mut config::Flags,
 ) -> Result<config::Tenancy, String> {
-    let load = |flags: &config::Flags| match file {
-        Some(file) => file.load(flags),
-        None => config::from_flags(flags),
-    };
-    let tenancy = load(flags)?;
+    let tenancy = config::load(file, flags)?;
     if !tenancy.tokens.is_empty() {
         return Ok(tenancy);
     }
@@ -193,18 +189,34 @@ fn tenancy(
     flags
         .tokens
         .push((RequestContext::DEFAULT_TENANT.to_owned(), token));
-    load(flags)
+    config::load(file, flags)
+}
+
+/// The tenants `settings` describe, for a subcommand that takes no tokens (`openapi`,
+/// `mcp-stdio`): their profiles, switches and limits.
+fn described_tenancy(
+    settings: &cli::Settings,
+    limits: scim_http::Limits,
+) -> Result<config::Tenancy, String> {
+    let flags = config::Flags {
+        tokens: Vec::new(),
+        profile: cli::given(&settings.compat),
+        limits,
+        max_body_size: HttpConfig::default().max_body_size,
+    };
+    let file = settings.config.as_ref().map(config::ConfigFile::new);
+    config::load(file.as_ref(), &flags)
 }
 
 /// HTTP: SCIM, MCP, metrics and the health check.
 async fn serve(serve: cli::Serve) -> Result<(), String> {
     let mut flags = config::Flags {
         tokens: flag_tokens(&serve)?,
-        profile: cli::given(&serve.compat),
+        profile: cli::given(&serve.settings.compat),
         limits: serve.limits.resolve()?,
         max_body_size: HttpConfig::default().max_body_size,
     };
-    let file = serve.config.as_ref().map(config::ConfigFile::new);
+    let file = serve.settings.config.as_ref().map(config::ConfigFile::new);
     let tenancy = tenancy(file.as_ref(), &mut flags)?;
     let telemetry = &serve.telemetry;
     let recorder = match telemetry.metrics {
@@ -269,7 +281,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         database = %redact(&serve.database.database),
         trust_forwarded = serve.trust_forwarded,
         tenant_in_path = serve.endpoint.tenant_in_path,
-        config = %serve.config.as_ref().map_or("none".into(), |p| p.display().to_string()),
+        config = %serve.settings.config.as_ref().map_or("none".into(), |p| p.display().to_string()),
         tenants = tenancy.tenants.len(),
         webhooks = webhooks.as_ref().map_or(0, |w| w.hooks.len()),
         "SCIM server listening"
@@ -379,14 +391,18 @@ async fn audit(audit: cli::Migrate) -> Result<(), String> {
 fn openapi(openapi: cli::OpenApi) -> Result<(), String> {
     let base_url =
         cli::given(&openapi.endpoint.public_url).unwrap_or_else(|| BaseUrl::from_path("/scim/v2"));
+    let tenancy = described_tenancy(&openapi.settings, openapi.limits.resolve()?)?;
+    let mut config = ServiceConfig::at(base_url);
+    tenancy.configure(&mut config);
     let handler = ScimOperationHandler::new(
         Arc::new(InMemoryProvider::new()),
         Arc::new(SchemaRegistry::default()),
-        ServiceConfig::at(base_url),
+        config,
     );
     let http = HttpConfig {
         tenant_in_path: openapi.endpoint.tenant_in_path,
-        limits: openapi.limits.resolve()?,
+        limits: tenancy.limits,
+        max_body_size: tenancy.max_body_size,
         ..HttpConfig::default()
     };
     let document = scim_http::openapi_document(&handler, &http);
@@ -397,11 +413,14 @@ fn openapi(openapi: cli::OpenApi) -> Result<(), String> {
 
 /// MCP on stdin and stdout, every call for the configured tenant.
 async fn mcp_stdio(stdio: cli::McpStdio) -> Result<(), String> {
+    let tenancy = described_tenancy(&stdio.settings, scim_http::Limits::default())?;
     let registry = Arc::new(SchemaRegistry::default());
     let store = open(&stdio.database.database, registry.clone(), None).await?;
     let base_url = cli::given(&stdio.public_url)
         .unwrap_or_else(|| BaseUrl::new("http://127.0.0.1:8080/scim/v2"));
-    let handler = ScimOperationHandler::new(store.provider, registry, ServiceConfig::at(base_url));
+    let mut config = ServiceConfig::at(base_url);
+    tenancy.configure(&mut config);
+    let handler = ScimOperationHandler::new(store.provider, registry, config);
     let tenant = match stdio.tenant.trim() {
         "" => RequestContext::DEFAULT_TENANT,
         tenant => tenant,

@@ -122,8 +122,7 @@ impl Blueprint {
     /// The snapshot serving `tenancy`.
     pub(crate) fn snapshot(&self, tenancy: &crate::config::Tenancy) -> Snapshot {
         let mut config = self.handler.config().clone();
-        config.defaults = tenancy.defaults.clone();
-        config.tenants = tenancy.tenants.clone();
+        tenancy.configure(&mut config);
         let handler = self.handler.with_config(config);
         let http = scim_http::HttpConfig {
             limits: tenancy.limits.clone(),

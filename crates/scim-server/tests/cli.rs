@@ -1,6 +1,6 @@
 //! The command line through the binary: environment variables, their precedence under
 //! flags, configuration errors, the tokens of `--token` and `--tenants` together,
-//! `migrate`.
+//! `openapi` under a profile and a configuration file, `migrate`.
 
 mod common;
 
@@ -57,6 +57,34 @@ fn the_environment_is_read_and_flags_win() {
         empty["servers"][0]["url"], "/scim/v2",
         "an empty variable is unset"
     );
+}
+
+#[test]
+fn the_openapi_document_describes_the_tenants_of_the_profile_and_the_file() {
+    let patch_answers = |document: &serde_json::Value| -> Vec<String> {
+        let responses = document["paths"]["/Users/{id}"]["patch"]["responses"]
+            .as_object()
+            .expect("PATCH responses");
+        (responses.keys())
+            .filter(|code| code.starts_with('2'))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(patch_answers(&document(&run(&["openapi"], &[]))), ["200"]);
+    let entra = document(&run(&["openapi"], &[("SCIM_COMPAT", "entra")]));
+    assert_eq!(patch_answers(&entra), ["204"]);
+    let dir = std::env::temp_dir().join(random_name("openapi"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("scim.toml");
+    std::fs::write(&file, "[tenants.a]\nprofile = \"okta\"\n[tenants.b]\n").unwrap();
+    let both = document(&run(&["openapi", "--config", file.to_str().unwrap()], &[]));
+    assert_eq!(patch_answers(&both), ["200", "204"]);
+    std::fs::write(&file, "[tenants.a]\nprofle = \"okta\"\n").unwrap();
+    let refused = run(&["openapi", "--config", file.to_str().unwrap()], &[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("scim.toml:2:1"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -125,9 +125,12 @@ async fn mcp_over_stdio_writes_what_http_serves() {
     let dir = std::env::temp_dir().join(random_name("scim-mcp-stdio"));
     std::fs::create_dir_all(&dir).unwrap();
     let database = format!("sqlite://{}", dir.join("scim.db").display());
+    let config = dir.join("scim.toml");
+    std::fs::write(&config, "[tenants.acme]\nprofile = \"lenient\"\n").unwrap();
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_scim-server"));
     command
         .args(["mcp-stdio", "--database", &database, "--tenant", "acme"])
+        .args(["--config", config.to_str().unwrap()])
         .env("RUST_LOG", "warn")
         .env_remove("SCIM_TOKEN")
         .env_remove("SCIM_TENANTS");
@@ -150,6 +153,16 @@ async fn mcp_over_stdio_writes_what_http_serves() {
     .await;
     assert!(failed);
     assert_eq!(refused["error"], "invalid");
+    // The tenant's profile from the file: lenient drops an attribute no schema defines.
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                      "userName": random_name("lenient"), "favouriteColour": "teal"});
+    let (failed, lenient) = call(
+        &agent,
+        "create_resource",
+        json!({"resource_type": "User", "resource": user}),
+    )
+    .await;
+    assert!(!failed, "{lenient}");
     agent.cancel().await.unwrap();
 
     let server = Server::start(&database, "acme", "acme-token");

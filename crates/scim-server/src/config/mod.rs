@@ -103,6 +103,22 @@ pub(crate) fn from_flags(flags: &Flags) -> Result<Tenancy, String> {
     tenancy("", flags).map_err(|e| e.message)
 }
 
+/// The tenancy of `file` and the flags, or of the flags alone without a file.
+pub(crate) fn load(file: Option<&ConfigFile>, flags: &Flags) -> Result<Tenancy, String> {
+    match file {
+        Some(file) => file.load(flags),
+        None => from_flags(flags),
+    }
+}
+
+impl Tenancy {
+    /// Gives `config` these tenants' settings.
+    pub(crate) fn configure(&self, config: &mut scim_ops::ServiceConfig) {
+        config.defaults = self.defaults.clone();
+        config.tenants = self.tenants.clone();
+    }
+}
+
 /// The settings a file's text and the flags make. No file is an empty text.
 fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
     let parsed: file::File = toml::from_str(text).map_err(|e| Invalid {
