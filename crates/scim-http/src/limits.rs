@@ -116,7 +116,8 @@ impl Rate {
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
     limits: Limits,
-    tenants: RwLock<HashMap<Arc<str>, Arc<Usage>>>,
+    /// Shared with the limiters [`carried_over`](Self::carried_over) from this one.
+    tenants: Arc<RwLock<HashMap<Arc<str>, Arc<Usage>>>>,
 }
 
 /// One tenant's use of its limits.
@@ -158,7 +159,17 @@ impl Limiter {
     pub(crate) fn new(limits: Limits) -> Self {
         Self {
             limits,
-            tenants: RwLock::default(),
+            tenants: Arc::default(),
+        }
+    }
+
+    /// A limiter of `limits` that goes on with what each tenant is using of this one:
+    /// its requests in progress stay counted, and its bucket keeps its tokens (within
+    /// the new burst).
+    pub(crate) fn carried_over(&self, limits: Limits) -> Self {
+        Self {
+            limits,
+            tenants: self.tenants.clone(),
         }
     }
 
@@ -235,10 +246,11 @@ struct Bucket {
 }
 
 impl Bucket {
-    /// A bucket holding its whole burst.
+    /// A bucket holding its whole burst; without a rate, whatever burst a rate given
+    /// later (by a limiter carried over) has.
     fn full(rate: Option<Rate>, now: Instant) -> Self {
         Self {
-            tokens: rate.map_or(0.0, |rate| f64::from(rate.burst.get())),
+            tokens: rate.map_or(f64::INFINITY, |rate| f64::from(rate.burst.get())),
             at: now,
         }
     }
@@ -337,6 +349,38 @@ mod tests {
             limiter.usage(&acme, None).in_flight.load(Ordering::Relaxed),
             0
         );
+    }
+
+    #[test]
+    fn a_limiter_carried_over_goes_on_counting() {
+        let acme: Arc<str> = "acme".into();
+        let one_at_a_time = Limits {
+            max_in_flight: Some(1),
+            ..Limits::default()
+        };
+        let before = Limiter::new(one_at_a_time.clone());
+        let running = before.admit(&acme).unwrap();
+        // A tenant without a rate so far gets one: its bucket starts at the new burst.
+        let after = before.carried_over(Limits {
+            rate: Some(rate(1, 2)),
+            ..one_at_a_time
+        });
+        assert_eq!(
+            after.admit(&acme).unwrap_err().status(),
+            429,
+            "the request in progress under the old limits still counts"
+        );
+        drop(running);
+        drop(after.admit(&acme).expect("the burst's first"));
+        drop(after.admit(&acme).expect("the burst's second"));
+        assert_eq!(after.admit(&acme).unwrap_err().status(), 429);
+        // Carried over again, the bucket is still empty: a reload does not refill it.
+        let again = after.carried_over(Limits {
+            rate: Some(rate(1, 5)),
+            ..Limits::default()
+        });
+        assert_eq!(again.admit(&acme).unwrap_err().status(), 429);
+        assert!(Limiter::new(again.limits.clone()).admit(&acme).is_ok());
     }
 
     #[test]

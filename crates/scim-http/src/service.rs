@@ -111,13 +111,42 @@ impl ScimService {
         authenticator: impl Authenticator + 'static,
         config: HttpConfig,
     ) -> Self {
+        let limiter = Limiter::new(config.limits.clone());
+        Self::with_limiter(handler, Box::new(authenticator), config, limiter)
+    }
+
+    /// This service under a new handler, authenticator and configuration, for a
+    /// server whose configuration is reloaded: each tenant's use of its limits carries
+    /// over. Its requests in progress still count against `max_in_flight`, and its
+    /// rate's bucket keeps the tokens it has (within the new burst), so a reload
+    /// neither lets a tenant's requests in progress count from zero nor refills its
+    /// bucket. Requests this service is answering finish under it.
+    pub fn reconfigured(
+        &self,
+        handler: ScimOperationHandler,
+        authenticator: impl Authenticator + 'static,
+        config: HttpConfig,
+    ) -> Self {
+        let limiter = self.inner.limiter.carried_over(config.limits.clone());
+        let service = Self::with_limiter(handler, Box::new(authenticator), config, limiter);
+        Self {
+            nested: self.nested,
+            ..service
+        }
+    }
+
+    fn with_limiter(
+        handler: ScimOperationHandler,
+        authenticator: Box<dyn Authenticator>,
+        config: HttpConfig,
+        limiter: Limiter,
+    ) -> Self {
         let base_url = handler.config().base_url.clone();
         let labels = ResourceTypeLabels::new(handler.registry());
-        let limiter = Limiter::new(config.limits.clone());
         Self {
             inner: Arc::new(Inner {
                 handler,
-                authenticator: Box::new(authenticator),
+                authenticator,
                 config,
                 base_url,
                 labels,

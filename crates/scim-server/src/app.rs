@@ -41,6 +41,11 @@ impl App {
     ) -> Self {
         Self { scim, mcp, metrics }
     }
+
+    /// The SCIM service.
+    pub(crate) fn scim(&self) -> &ScimService {
+        &self.scim
+    }
 }
 
 impl Service<Request<Body>> for App {

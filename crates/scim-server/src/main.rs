@@ -255,7 +255,7 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
             own_listener: metrics_listen.is_some(),
         }),
     };
-    let current = reload::Current::new(blueprint.snapshot(&tenancy));
+    let current = reload::Current::new(blueprint.snapshot(&tenancy, None));
     let metrics_url = match (&blueprint.metrics, metrics_listen) {
         (None, _) => "off".to_owned(),
         (Some(_), Some(own)) => {
@@ -264,14 +264,14 @@ async fn serve(serve: cli::Serve) -> Result<(), String> {
         }
         (Some(_), None) => format!("http://{address}{}", telemetry::METRICS_PATH),
     };
-    let (reloaded, events) = (current.clone(), serve.events.clone());
+    let (reloaded, running, events) = (current.clone(), current.clone(), serve.events.clone());
     tokio::spawn(reload::on_hangup(reloaded, move || {
         let file = file
             .as_ref()
             .ok_or("there is no configuration file (--config) to read")?;
         let tenancy = file.load(&flags)?;
         redeliver(delivering.as_mut(), events.resolve(&tenancy.webhooks));
-        Ok(blueprint.snapshot(&tenancy))
+        Ok(blueprint.snapshot(&tenancy, Some(&running.get())))
     }));
     tracing::info!(
         url = %base_url,

@@ -119,8 +119,13 @@ pub(crate) struct MetricsBlueprint {
 }
 
 impl Blueprint {
-    /// The snapshot serving `tenancy`.
-    pub(crate) fn snapshot(&self, tenancy: &crate::config::Tenancy) -> Snapshot {
+    /// The snapshot serving `tenancy`; replacing `previous`, it goes on with what each
+    /// tenant is using of its limits there.
+    pub(crate) fn snapshot(
+        &self,
+        tenancy: &crate::config::Tenancy,
+        previous: Option<&Snapshot>,
+    ) -> Snapshot {
         let mut config = self.handler.config().clone();
         tenancy.configure(&mut config);
         let handler = self.handler.with_config(config);
@@ -144,7 +149,10 @@ impl Blueprint {
             (endpoint, m.own_listener)
         });
         let here = metrics.clone().filter(|(_, own)| !own).map(|(e, _)| e);
-        let scim = scim_http::ScimService::new(handler, tokens, http);
+        let scim = match previous {
+            Some(previous) => previous.app.scim().reconfigured(handler, tokens, http),
+            None => scim_http::ScimService::new(handler, tokens, http),
+        };
         Snapshot {
             app: App::new(scim, mcp, here),
             metrics: metrics.map(|(endpoint, _)| endpoint),
@@ -165,12 +173,30 @@ mod tests {
     use crate::config::{Flags, Tenancy, from_flags};
 
     fn tenancy(token: &str) -> Tenancy {
+        limited(token, scim_http::Limits::default())
+    }
+
+    fn limited(token: &str, limits: scim_http::Limits) -> Tenancy {
         let flags = Flags {
             tokens: vec![("default".into(), token.into())],
             max_body_size: 1 << 20,
+            limits,
             ..Flags::default()
         };
         from_flags(&flags).expect("flags")
+    }
+
+    fn blueprint() -> Blueprint {
+        Blueprint {
+            handler: ScimOperationHandler::new(
+                Arc::new(InMemoryProvider::new()),
+                Arc::new(SchemaRegistry::default()),
+                ServiceConfig::default(),
+            ),
+            http: scim_http::HttpConfig::default(),
+            mcp: scim_mcp::McpConfig::default(),
+            metrics: None,
+        }
     }
 
     fn get(token: &str) -> Request<Body> {
@@ -182,20 +208,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_in_flight_finishes_under_the_configuration_it_started_with() {
-        let blueprint = Blueprint {
-            handler: ScimOperationHandler::new(
-                Arc::new(InMemoryProvider::new()),
-                Arc::new(SchemaRegistry::default()),
-                ServiceConfig::default(),
-            ),
-            http: scim_http::HttpConfig::default(),
-            mcp: scim_mcp::McpConfig::default(),
-            metrics: None,
-        };
-        let mut current = Current::new(blueprint.snapshot(&tenancy("old")));
+        let blueprint = blueprint();
+        let mut current = Current::new(blueprint.snapshot(&tenancy("old"), None));
         // Taken before the reload, answered after it.
         let started = current.call(get("old"));
-        current.replace(blueprint.snapshot(&tenancy("new")));
+        current.replace(blueprint.snapshot(&tenancy("new"), Some(&current.get())));
         let answered = started.await.expect("infallible");
         assert_eq!(
             answered.status(),
@@ -210,5 +227,24 @@ mod tests {
         );
         let new = current.call(get("new")).await.expect("infallible");
         assert_eq!(new.status(), StatusCode::OK, "the new token");
+    }
+
+    #[tokio::test]
+    async fn a_reload_does_not_refill_a_tenants_bucket() {
+        let one_a_second = scim_http::Limits {
+            rate: Some(scim_http::Rate::per_second(std::num::NonZeroU32::MIN)),
+            ..scim_http::Limits::default()
+        };
+        let blueprint = blueprint();
+        let mut current =
+            Current::new(blueprint.snapshot(&limited("t", one_a_second.clone()), None));
+        let first = current.call(get("t")).await.expect("infallible");
+        assert_eq!(first.status(), StatusCode::OK);
+        let over = current.call(get("t")).await.expect("infallible");
+        assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
+        let reloaded = blueprint.snapshot(&limited("t", one_a_second), Some(&current.get()));
+        current.replace(reloaded);
+        let after = current.call(get("t")).await.expect("infallible");
+        assert_eq!(after.status(), StatusCode::TOO_MANY_REQUESTS, "still over");
     }
 }
