@@ -3,9 +3,10 @@
 //!
 //! Each request takes the service current when it arrives and runs to its end on it:
 //! a reload changes what later requests see, never a request in flight. A token the
-//! new file no longer has is refused from the next request on. A file that cannot be
-//! read, or is invalid, is refused with its line and reason, and the running
-//! configuration stays.
+//! new file no longer has is refused from the next request on; each tenant's use of
+//! its limits carries over to the new snapshot. A file that cannot be read, or is
+//! invalid, is refused with its line and reason, and the running configuration stays.
+//! (The file's webhooks are started and stopped by the caller, beside the swap.)
 
 use std::convert::Infallible;
 use std::sync::{Arc, PoisonError, RwLock};
