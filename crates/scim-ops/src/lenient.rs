@@ -60,23 +60,25 @@ impl ScimOperationHandler {
         Ok(patch)
     }
 
-    /// A list's filter, as the tenant's switches read it.
+    /// A list's filter, as the tenant's switches read it: unquoted values are read as
+    /// the types of the request's resource type (as strings across all types).
     pub(crate) fn filter(
         &self,
         request: &ScimOperationRequest,
-        definition: Option<&ResourceDefinition>,
         text: &str,
     ) -> Result<Filter, ScimError> {
-        Ok(
-            match self
-                .tenant_config(request)
-                .compatibility
-                .unquoted_filter_values
-            {
-                true => Filter::parse_unquoted(text, definition)?,
-                false => Filter::parse(text)?,
-            },
-        )
+        if !self
+            .tenant_config(request)
+            .compatibility
+            .unquoted_filter_values
+        {
+            return Ok(Filter::parse(text)?);
+        }
+        let definition = match request.operation.resource_type() {
+            Some(_) => Some(self.definition(request)?),
+            None => None,
+        };
+        Ok(Filter::parse_unquoted(text, definition.map(|d| &**d))?)
     }
 
     /// `attributes` and `excludedAttributes`, as the tenant's switches read them.

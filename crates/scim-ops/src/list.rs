@@ -21,7 +21,8 @@ struct Search {
     start_index: Option<i64>,
     count: Option<i64>,
     cursor: Option<String>,
-    projection: Projection,
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
 }
 
 impl ScimOperationHandler {
@@ -30,25 +31,23 @@ impl ScimOperationHandler {
         request: &ScimOperationRequest,
     ) -> Result<ScimOperationResponse, ScimError> {
         let search = match &request.operation {
-            ScimOperation::Search { body, .. } => self.search_from_body(request, body)?,
+            ScimOperation::Search { body, .. } => search_from_body(body)?,
             _ => self.search_from_query(request)?,
         };
+        let projection = self.read_projection(
+            request,
+            search.attributes.as_deref(),
+            search.excluded_attributes.as_deref(),
+        )?;
         let config = self.tenant_config(request);
         // A sortOrder is checked even without a sortBy: a wrong one is never ignored.
         if let Some(order) = search.sort_order.as_deref() {
             scim_schema::SortOrder::parse(order)?;
         }
         let query = ListQuery {
-            filter: match search.filter.as_deref() {
-                Some(text) => {
-                    let definition = match request.operation.resource_type() {
-                        Some(_) => Some(&**self.definition(request)?),
-                        None => None,
-                    };
-                    Some(self.filter(request, definition, text)?)
-                }
-                None => None,
-            },
+            filter: (search.filter.as_deref())
+                .map(|text| self.filter(request, text))
+                .transpose()?,
             sort: search
                 .sort_by
                 .as_deref()
@@ -70,7 +69,7 @@ impl ScimOperationHandler {
         let (page, definitions) = match request.operation.resource_type() {
             Some(_) => {
                 let definition = self.definition(request)?;
-                let fetch = Fetch::for_projection(definition, &search.projection);
+                let fetch = Fetch::for_projection(definition, &projection);
                 let page = self
                     .provider()
                     .list(
@@ -82,7 +81,7 @@ impl ScimOperationHandler {
                 let definitions = vec![definition.clone(); page.resources.len()];
                 (page, definitions)
             }
-            None => self.list_all(request, &query, &search.projection).await?,
+            None => self.list_all(request, &query, &projection).await?,
         };
         let (total_results, start_index) = (page.total_results, page.start_index);
         let (next_cursor, previous_cursor) = (page.next_cursor, page.previous_cursor);
@@ -90,9 +89,7 @@ impl ScimOperationHandler {
             .resources
             .into_iter()
             .zip(&definitions)
-            .map(|(stored, definition)| {
-                self.render(request, definition, stored, &search.projection)
-            })
+            .map(|(stored, definition)| self.render(request, definition, stored, &projection))
             .collect();
         let mut body = json!({
             "schemas": [builtin::LIST_RESPONSE],
@@ -183,7 +180,8 @@ impl ScimOperationHandler {
                 .map(|v| integer("count", v))
                 .transpose()?,
             cursor: q.cursor.clone(),
-            projection: self.projection(request)?,
+            attributes: q.attributes.clone(),
+            excluded_attributes: q.excluded_attributes.clone(),
         })
     }
 }
@@ -222,92 +220,80 @@ pub(crate) fn whole_number(n: &serde_json::Number) -> Option<i64> {
     })
 }
 
-impl ScimOperationHandler {
-    /// Reads a SearchRequest body (RFC 7644 section 3.4.3).
-    fn search_from_body(
-        &self,
-        request: &ScimOperationRequest,
-        body: &Value,
-    ) -> Result<Search, ScimError> {
-        let object = body.as_object().ok_or_else(|| {
-            ScimError::invalid(
-                ScimType::InvalidSyntax,
-                "a SearchRequest must be a JSON object",
-            )
-        })?;
-        let get = |name: &str| {
-            object
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        };
-        let text = |name: &str| -> Result<Option<String>, ScimError> {
-            match get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(ScimError::invalid(
-                    ScimType::InvalidValue,
-                    format!("{name} must be a string"),
-                )),
-            }
-        };
-        let number = |name: &str| -> Result<Option<i64>, ScimError> {
-            match get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(|| {
-                    ScimError::invalid(ScimType::InvalidValue, format!("{name} must be an integer"))
-                }),
-                Some(Value::String(s)) => integer(name, s).map(Some),
-                Some(_) => Err(ScimError::invalid(
-                    ScimType::InvalidValue,
-                    format!("{name} must be an integer"),
-                )),
-            }
-        };
-        let list = |name: &str| -> Result<Option<String>, ScimError> {
-            match get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .map(|names| Some(names.join(",")))
-                    .ok_or_else(|| {
-                        ScimError::invalid(
-                            ScimType::InvalidValue,
-                            format!("{name} must list strings"),
-                        )
-                    }),
-                Some(_) => Err(ScimError::invalid(
-                    ScimType::InvalidValue,
-                    format!("{name} must list strings"),
-                )),
-            }
-        };
-        // `schemas` may be left out (or list anything), but is a list of strings.
-        match get("schemas") {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
-            Some(_) => {
-                return Err(ScimError::invalid(
-                    ScimType::InvalidSyntax,
-                    "schemas must list strings",
-                ));
-            }
+/// Reads a SearchRequest body (RFC 7644 section 3.4.3).
+fn search_from_body(body: &Value) -> Result<Search, ScimError> {
+    let object = body.as_object().ok_or_else(|| {
+        ScimError::invalid(
+            ScimType::InvalidSyntax,
+            "a SearchRequest must be a JSON object",
+        )
+    })?;
+    let get = |name: &str| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    };
+    let text = |name: &str| -> Result<Option<String>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(ScimError::invalid(
+                ScimType::InvalidValue,
+                format!("{name} must be a string"),
+            )),
         }
-        Ok(Search {
-            filter: text("filter")?,
-            sort_by: text("sortBy")?,
-            sort_order: text("sortOrder")?,
-            start_index: number("startIndex")?,
-            count: number("count")?,
-            cursor: text("cursor")?,
-            projection: self.read_projection(
-                request,
-                list("attributes")?.as_deref(),
-                list("excludedAttributes")?.as_deref(),
-            )?,
-        })
+    };
+    let number = |name: &str| -> Result<Option<i64>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => whole_number(n).map(Some).ok_or_else(|| {
+                ScimError::invalid(ScimType::InvalidValue, format!("{name} must be an integer"))
+            }),
+            Some(Value::String(s)) => integer(name, s).map(Some),
+            Some(_) => Err(ScimError::invalid(
+                ScimType::InvalidValue,
+                format!("{name} must be an integer"),
+            )),
+        }
+    };
+    let list = |name: &str| -> Result<Option<String>, ScimError> {
+        match get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(|names| Some(names.join(",")))
+                .ok_or_else(|| {
+                    ScimError::invalid(ScimType::InvalidValue, format!("{name} must list strings"))
+                }),
+            Some(_) => Err(ScimError::invalid(
+                ScimType::InvalidValue,
+                format!("{name} must list strings"),
+            )),
+        }
+    };
+    // `schemas` may be left out (or list anything), but is a list of strings.
+    match get("schemas") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
+        Some(_) => {
+            return Err(ScimError::invalid(
+                ScimType::InvalidSyntax,
+                "schemas must list strings",
+            ));
+        }
     }
+    Ok(Search {
+        filter: text("filter")?,
+        sort_by: text("sortBy")?,
+        sort_order: text("sortOrder")?,
+        start_index: number("startIndex")?,
+        count: number("count")?,
+        cursor: text("cursor")?,
+        attributes: list("attributes")?,
+        excluded_attributes: list("excludedAttributes")?,
+    })
 }

@@ -486,6 +486,23 @@ impl Member {
         }
     }
 
+    /// This member with the `display` it was written with, or else `name` (the
+    /// [`display_of`] the resource it is): the `display` a group shows of a member.
+    ///
+    /// ```
+    /// use scim_provider::Member;
+    ///
+    /// assert_eq!(Member::new("1").or_display(Some("Babs")).display.as_deref(), Some("Babs"));
+    /// let sent = Member { display: Some("sent".into()), ..Member::new("1") };
+    /// assert_eq!(sent.or_display(Some("Babs")).display.as_deref(), Some("sent"));
+    /// ```
+    pub fn or_display(mut self, name: Option<&str>) -> Self {
+        if self.display.is_none() {
+            self.display = name.map(str::to_owned);
+        }
+        self
+    }
+
     /// Reads a `members` element (`{"value": …, "type": …, "display": …, "$ref": …}`).
     pub fn from_json(value: &Value) -> Option<Self> {
         let object = value.as_object()?;

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::{AttributePath, Filter, PatchPath, ResourceDefinition, SchemaError};
+use crate::{AttributePath, Filter, PatchPath, ResourceDefinition, SchemaError, json};
 
 /// The values of one multi-valued attribute a response keeps (or leaves out): those
 /// its filter matches.
@@ -24,14 +24,15 @@ impl ValueSelection {
         let Some(resolved) = definition.resolve(&self.attribute) else {
             return;
         };
-        let container = match resolved.extension {
-            None => resource.as_object_mut(),
-            Some(schema) => resource.get_mut(&schema.id).and_then(Value::as_object_mut),
+        let Some(resource) = resource.as_object_mut() else {
+            return;
         };
-        let Some(container) = container else { return };
-        let Some((_, Value::Array(values))) = container
-            .iter_mut()
-            .find(|(key, _)| key.eq_ignore_ascii_case(&resolved.attribute.name))
+        let container = match resolved.extension {
+            None => Some(resource),
+            Some(schema) => json::get_mut(resource, &schema.id).and_then(Value::as_object_mut),
+        };
+        let Some(Value::Array(values)) =
+            container.and_then(|c| json::get_mut(c, &resolved.attribute.name))
         else {
             return;
         };

@@ -46,23 +46,7 @@ impl App {
     pub(crate) fn scim(&self) -> &ScimService {
         &self.scim
     }
-}
 
-impl Service<Request<Body>> for App {
-    type Response = Response<Body>;
-    type Error = Infallible;
-    type Future = Answer;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: Request<Body>) -> Answer {
-        self.answer(request)
-    }
-}
-
-impl App {
     /// The answer to `request`, which owns what it needs: the app may be dropped (or
     /// replaced by a reload) while it runs.
     pub(crate) fn answer(&self, request: Request<Body>) -> Answer {

@@ -175,21 +175,21 @@ fn flag_tokens(serve: &cli::Serve) -> Result<Vec<(String, String)>, String> {
 }
 
 /// The tenants of the configuration file, if any, and the flags; with no token from
-/// either, one is generated for the default tenant and printed.
+/// either, one is generated for the default tenant, printed, and kept in `flags` for
+/// reloads.
 fn tenancy(
     file: Option<&config::ConfigFile>,
     flags: &mut config::Flags,
 ) -> Result<config::Tenancy, String> {
-    let tenancy = config::load(file, flags)?;
-    if !tenancy.tokens.is_empty() {
-        return Ok(tenancy);
+    let mut tenancy = config::load(file, flags)?;
+    if tenancy.tokens.is_empty() {
+        let token = scim_http::generate_token().map_err(|e| e.to_string())?;
+        println!("Generated bearer token (shown once): {token}");
+        let default = RequestContext::DEFAULT_TENANT;
+        tenancy.tokens = std::mem::take(&mut tenancy.tokens).with_token(&token, default);
+        flags.tokens.push((default.to_owned(), token));
     }
-    let token = scim_http::generate_token().map_err(|e| e.to_string())?;
-    println!("Generated bearer token (shown once): {token}");
-    flags
-        .tokens
-        .push((RequestContext::DEFAULT_TENANT.to_owned(), token));
-    config::load(file, flags)
+    Ok(tenancy)
 }
 
 /// The tenants `settings` describe, for a subcommand that takes no tokens (`openapi`,

@@ -670,21 +670,16 @@ fn bind_member_batch<'q>(
     ids.iter().fold(query, |query, id| query.bind(*id))
 }
 
-/// `?, ?, …`: `n` placeholders for an `IN` list.
 /// The `display` of each member a write locked, by id (`None`: it has none).
 pub(crate) type Displays = HashMap<String, Option<String>>;
 
-/// `member` with the `display` of the resource it is, when the writer sent none and
-/// that is stored and named.
-pub(crate) fn with_display(mut member: Member, displays: &Displays) -> Member {
-    if member.display.is_none()
-        && let Some(Some(display)) = displays.get(&member.value)
-    {
-        member.display = Some(display.clone());
-    }
-    member
+/// `member` as a group shows it ([`Member::or_display`]), by the `displays` locked.
+pub(crate) fn with_display(member: Member, displays: &Displays) -> Member {
+    let name = displays.get(&member.value).and_then(Option::as_deref);
+    member.or_display(name)
 }
 
-fn placeholders(n: usize) -> String {
+/// `?, ?, …`: `n` placeholders for an `IN` list.
+pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }

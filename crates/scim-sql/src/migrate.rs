@@ -535,7 +535,7 @@ async fn backfill_display(
     if member_types.is_empty() {
         return Ok(());
     }
-    let types = vec!["?"; member_types.len()].join(", ");
+    let types = crate::members::placeholders(member_types.len());
     let sql = dialect.sql(&format!(
         "UPDATE scim_members SET display = (SELECT r.display FROM scim_resources r \
          WHERE r.tenant = scim_members.tenant AND r.resource_type IN ({types}) \

@@ -185,14 +185,11 @@ impl<'a> Writer<'a> {
         );
         // 200 with the resource, 204 without it, or both when tenants differ.
         let config = self.handler.config();
-        let tenants = std::iter::once(&config.defaults).chain(config.tenants.values());
-        let (mut with_body, mut without) = (false, false);
-        for tenant in tenants {
-            match tenant.compatibility.patch_no_content {
-                true => without = true,
-                false => with_body = true,
-            }
-        }
+        let no_content = std::iter::once(&config.defaults)
+            .chain(config.tenants.values())
+            .map(|tenant| tenant.compatibility.patch_no_content);
+        let with_body = no_content.clone().any(|no| !no);
+        let without = no_content.clone().any(|no| no);
         let mut patch_responses = Vec::new();
         if with_body {
             patch_responses.push((

@@ -159,15 +159,10 @@ impl Memberships {
         self.names.remove(id);
     }
 
-    /// `member` with the display name of the resource it is, when the writer sent
-    /// none and it is known.
-    pub(super) fn with_name(&self, mut member: Member) -> Member {
-        if member.display.is_none()
-            && let Some(name) = self.name(&member.value)
-        {
-            member.display = Some(name.to_owned());
-        }
-        member
+    /// `member` as a group shows it ([`Member::or_display`]).
+    pub(super) fn with_name(&self, member: Member) -> Member {
+        let name = self.name(&member.value);
+        member.or_display(name)
     }
 
     /// `User.groups` of `member`: `(group id, display name)`, ordered by id.

@@ -139,6 +139,7 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
         });
     }
     let base = Resolved::base(defaults, flags)?;
+    let default_size = base.max_body_size.unwrap_or(flags.max_body_size);
     let mut tenancy = Tenancy {
         tokens: StaticTokens::new(),
         defaults: base.config.clone(),
@@ -147,11 +148,11 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
             rate: base.rate,
             // Checked once the tenant is known: a tenant allowed more raises what is
             // read, never what the others may send.
-            max_body_size: Some(base.max_body_size.unwrap_or(flags.max_body_size)),
+            max_body_size: Some(default_size),
             tenants: HashMap::new(),
             ..flags.limits.clone()
         },
-        max_body_size: base.max_body_size.unwrap_or(flags.max_body_size),
+        max_body_size: default_size,
         webhooks: Vec::new(),
     };
     let mut tokens = Tokens::default();
@@ -177,7 +178,7 @@ fn tenancy(text: &str, flags: &Flags) -> Result<Tenancy, Invalid> {
         }
         let own = Resolved::over(&base, table)?;
         let size = own.max_body_size.unwrap_or(flags.max_body_size);
-        if (own.rate, Some(size)) != (base.rate, tenancy.limits.max_body_size) {
+        if (own.rate, size) != (base.rate, default_size) {
             let limits = TenantLimits {
                 rate: own.rate,
                 max_body_size: Some(size),
